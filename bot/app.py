@@ -1,0 +1,201 @@
+"""The composition root: the one place that reads settings and chooses concrete parts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.dispatcher import OutboxDispatcher
+from bot.engine import EngineConfig, HelpdeskEngine
+from bot.faq_index import FaqIndex
+from bot.faq_service import import_entries
+from bot.ports import Channel, DeskDirectory, Sender, UnitOfWorkFactory
+from bot.records import OutboxItem
+from bot.settings import Settings
+from bot.types import ChannelAddress, FaqEntry, UserRef
+from knowledge_base.faq_file import load_faq_path
+from knowledge_base.matcher import FaqMatcher
+from storage.database import make_engine, upgrade
+from storage.uow import sql_uow_factory
+
+log = logging.getLogger(__name__)
+
+BUNDLED_FAQ = Path(__file__).resolve().parent.parent / "knowledge_base" / "faq"
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Helpdesk:
+    """Everything wired together for one process."""
+
+    settings: Settings
+    uow_factory: UnitOfWorkFactory
+    faq: FaqIndex
+    engine: HelpdeskEngine
+    dispatcher: OutboxDispatcher
+    channels: list[Channel] = field(default_factory=list)
+
+
+def database_url(settings: Settings) -> str:
+    """The configured database URL."""
+    return settings.database_url
+
+
+def uow_factory_for(settings: Settings) -> UnitOfWorkFactory:
+    """A unit-of-work factory on the configured database (migrations must have run)."""
+    return sql_uow_factory(make_engine(database_url(settings)))
+
+
+def bundled_faq_entries(settings: Settings) -> list[FaqEntry]:
+    """The FAQ loaded on first start: ``HELPDESK_FAQ_PATH`` or the bundled one."""
+    return load_faq_path(Path(settings.helpdesk_faq_path) if settings.helpdesk_faq_path else BUNDLED_FAQ)
+
+
+def prepare_database(settings: Settings) -> UnitOfWorkFactory:
+    """Apply migrations and load the starting FAQ when the database has none."""
+    url = database_url(settings)
+    upgrade(url)
+    factory = uow_factory_for(settings)
+    with factory() as uow:
+        if not uow.faq.all() and not uow.faq.revision():
+            summary = import_entries(uow, bundled_faq_entries(settings), author="system:bootstrap")
+            uow.commit()
+            log.info("loaded the starting FAQ: %s", summary)
+    return factory
+
+
+def desk_address(settings: Settings) -> ChannelAddress:
+    """The desk channel chosen by the settings."""
+    platform = settings.desk_platform()
+    if platform == "telegram":
+        return ChannelAddress("telegram", settings.telegram_desk_chat_id)
+    if platform == "slack":
+        return ChannelAddress("slack", settings.slack_desk_channel_id)
+    return ChannelAddress("console", "desk")
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The engine's view of the settings."""
+    return EngineConfig(
+        desk=desk_address(settings),
+        default_language=settings.helpdesk_language,
+        admins=frozenset(settings.helpdesk_admins),
+        specialists=frozenset(settings.helpdesk_specialists),
+        note_prefix=settings.helpdesk_note_prefix,
+        first_response_minutes=settings.first_response_minutes(),
+    )
+
+
+def build(
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    senders: Mapping[str, Sender],
+    *,
+    directories: Mapping[str, DeskDirectory] | None = None,
+    accepts: Callable[[OutboxItem], bool] | None = None,
+    clock: SystemClock | None = None,
+    channels: Sequence[Channel] = (),
+) -> Helpdesk:
+    """Wire engine, FAQ index and dispatcher around the given senders."""
+    clock = clock or SystemClock()
+    faq = FaqIndex(uow_factory, FaqMatcher(default_lang=settings.helpdesk_language))
+    faq.refresh(force=True)
+    dispatcher_box: list[OutboxDispatcher] = []
+    engine = HelpdeskEngine(
+        uow_factory,
+        faq,
+        clock,
+        engine_config(settings),
+        directories=directories,
+        wake_dispatcher=lambda: dispatcher_box[0].wake() if dispatcher_box else None,
+    )
+    dispatcher = OutboxDispatcher(
+        uow_factory, senders, clock, engine, max_attempts=settings.outbox_max_attempts, accepts=accepts
+    )
+    dispatcher_box.append(dispatcher)
+    return Helpdesk(settings, uow_factory, faq, engine, dispatcher, list(channels))
+
+
+def platform_channels(settings: Settings) -> list[Channel]:
+    """The Telegram and Slack channels whose tokens are set."""
+    channels: list[Channel] = []
+    if settings.telegram_bot_token:
+        from handlers.telegram_adapter import TelegramChannel
+
+        channels.append(TelegramChannel.from_settings(settings))
+    if settings.slack_bot_token:
+        from handlers.slack_adapter import SlackChannel
+
+        channels.append(SlackChannel.from_settings(settings))
+    return channels
+
+
+async def run_console(settings: Settings, name: str, *, desk: bool, also_channels: Sequence[Channel] = ()) -> None:
+    """A console chat (or desk) in this terminal, plus any platform channels given."""
+    from handlers.console_adapter import DESK_CHAT_ID, DESK_HINT, ConsoleSender, console_loop, user_chat_id
+
+    uow_factory = prepare_database(settings)
+    chat_id = DESK_CHAT_ID if desk else user_chat_id(name)
+    console = ConsoleSender(chat_id)
+    senders: dict[str, Sender] = {"console": console}
+    for channel in also_channels:
+        senders[channel.platform] = channel.sender
+
+    def accepts(item: OutboxItem) -> bool:
+        return item.platform != "console" or console.accepts(item.chat_id)
+
+    directories = {c.platform: c.directory for c in also_channels if c.directory is not None}
+    helpdesk = build(settings, uow_factory, senders, accepts=accepts, directories=directories, channels=also_channels)
+    user = UserRef("console", f"desk:{name}" if desk else name, name)
+    print(DESK_HINT if desk else helpdesk.engine.t(settings.helpdesk_language, "greeting", name=name), flush=True)
+    await _serve(helpdesk, console_loop(helpdesk.engine, console, user, desk))
+
+
+async def run_channels(settings: Settings) -> None:
+    """Every configured platform channel, without a console (for servers)."""
+    channels = platform_channels(settings)
+    uow_factory = prepare_database(settings)
+    senders = {c.platform: c.sender for c in channels}
+    directories = {c.platform: c.directory for c in channels if c.directory is not None}
+    helpdesk = build(settings, uow_factory, senders, directories=directories, channels=channels)
+    await _serve(helpdesk, asyncio.Event().wait())
+
+
+async def _serve(helpdesk: Helpdesk, foreground: object) -> None:
+    """Start channels, the dispatcher and the background jobs; run ``foreground`` to its end."""
+    tasks = [asyncio.create_task(helpdesk.dispatcher.run_forever(poll_seconds=0.5))]
+    scheduler = _start_scheduler(helpdesk)
+    for channel in helpdesk.channels:
+        await channel.start(helpdesk.engine)
+    try:
+        await foreground  # type: ignore[misc]
+        await helpdesk.dispatcher.run_once()
+    finally:
+        for channel in helpdesk.channels:
+            with contextlib.suppress(Exception):
+                await channel.stop()
+        if scheduler is not None:
+            scheduler()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _start_scheduler(helpdesk: Helpdesk) -> Callable[[], None] | None:
+    """Start the background jobs (reports, SLA reminders) when that module is present."""
+    try:
+        from bot.scheduler import start_jobs
+    except ImportError:
+        return None
+    return start_jobs(helpdesk)

@@ -1,0 +1,262 @@
+"""The conversation engine: one unit of work per platform event.
+
+Every event is deduplicated by its ``event_id``, stored, routed to the user side
+(:mod:`bot.conversation`) or the desk side (:mod:`bot.desk`), and the messages it decides are
+written to the outbox in the same transaction. The dispatcher delivers them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot import texts
+from bot.faq_index import FaqIndex
+from bot.ports import Clock, DeskDirectory, DuplicateEventError, UnitOfWork, UnitOfWorkFactory
+from bot.records import AuditEntry, OutboxItem, Role, StoredMessage, Ticket, TicketEvent, UserRecord
+from bot.security import redact_secrets
+from bot.types import ButtonPress, ChannelAddress, Event, InboundMessage, OutboundMessage, SendReceipt, UserRef
+from bot.wire import message_to_payload
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine needs to know about this desk (built by the composition root)."""
+
+    desk: ChannelAddress
+    default_language: str = "id"
+    admins: frozenset[str] = frozenset()
+    specialists: frozenset[str] = frozenset()
+    note_prefix: str = "!"
+    first_response_minutes: Mapping[str, int] = field(
+        default_factory=lambda: {"urgent": 15, "high": 60, "normal": 240, "low": 480}
+    )
+    # Desks on other platforms whose members are specialists too (a console desk is local).
+    trust_console_desk: bool = True
+
+
+class Turn:
+    """What one event may touch: the unit of work, the time, and the outbox writer."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime):
+        self.uow = uow
+        self.now = now
+        self.sent = 0
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        purpose: str = "plain",
+        ticket_id: int | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue ``message`` in the outbox, in this event's transaction."""
+        payload = message_to_payload(message)
+        if meta:
+            payload["meta"] = meta
+        self.uow.outbox.add(
+            OutboxItem(
+                platform=message.address.platform,
+                chat_id=message.address.chat_id,
+                thread_id=message.address.thread_id,
+                payload=payload,
+                purpose=purpose,
+                ticket_id=ticket_id,
+                created_at=self.now,
+            )
+        )
+        self.sent += 1
+
+    def event(self, ticket: Ticket, kind: str, actor: str = "", **detail: Any) -> None:
+        """Append a line to ``ticket``'s history."""
+        assert ticket.id is not None
+        self.uow.tickets.add_event(TicketEvent(ticket.id, kind, actor, detail, self.now))
+
+    def audit(self, actor: UserRef, action: str, target: str = "", **detail: Any) -> None:
+        """Record a privileged action."""
+        self.uow.audit.add(AuditEntry(actor.key, action, target, detail, self.now))
+
+
+class HelpdeskEngine:
+    """Implements ``EventSink``: the brain every adapter feeds."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        faq: FaqIndex,
+        clock: Clock,
+        config: EngineConfig,
+        directories: Mapping[str, DeskDirectory] | None = None,
+        wake_dispatcher: Callable[[], None] | None = None,
+    ):
+        self.uow_factory = uow_factory
+        self.faq = faq
+        self.clock = clock
+        self.config = config
+        self.directories = dict(directories or {})
+        self.wake_dispatcher = wake_dispatcher
+        self._lock = asyncio.Lock()
+        # Imported here to keep the module graph one-way (they import Turn from this module).
+        from bot.conversation import UserSide
+        from bot.desk import DeskSide
+
+        self.user_side = UserSide(self)
+        self.desk_side = DeskSide(self)
+
+    # ----------------------------------------------------------------------------------- events
+    async def handle(self, event: Event) -> None:
+        """Process one platform event end to end (dedupe, store, decide, queue replies)."""
+        async with self._lock:
+            with self.uow_factory() as uow:
+                turn = Turn(uow, self.clock.now())
+                if not self._record_inbound(turn, event):
+                    return
+                if self.is_desk(event.address):
+                    await self.desk_side.handle(turn, event)
+                else:
+                    await self.user_side.handle(turn, event)
+                uow.commit()
+                queued = turn.sent
+        if queued and self.wake_dispatcher is not None:
+            self.wake_dispatcher()
+
+    def _record_inbound(self, turn: Turn, event: Event) -> bool:
+        """Store the event; False when it is a redelivery of one already stored."""
+        platform = event.address.platform
+        if event.event_id and turn.uow.messages.seen_event(platform, event.event_id):
+            log.info("dropping redelivered event %s:%s", platform, event.event_id)
+            return False
+        if isinstance(event, InboundMessage):
+            text, _ = redact_secrets(event.text)
+            message_id: str | None = event.message_id or None
+        else:
+            text = f"[button {event.action}:{event.value}]"
+            message_id = None
+        try:
+            turn.uow.messages.add(
+                StoredMessage(
+                    direction="in",
+                    platform=platform,
+                    chat_id=event.address.chat_id,
+                    thread_id=event.address.thread_id,
+                    user_id=event.sender.user_id,
+                    text=text,
+                    platform_message_id=message_id,
+                    event_id=event.event_id,
+                    at=turn.now,
+                )
+            )
+        except DuplicateEventError:
+            return False
+        return True
+
+    def is_desk(self, address: ChannelAddress) -> bool:
+        """Whether ``address`` is the specialists' desk channel."""
+        desk = self.config.desk
+        return address.platform == desk.platform and address.chat_id == desk.chat_id
+
+    # ------------------------------------------------------------------------------------ roles
+    async def role_of(self, user: UserRef) -> Role:
+        """The role ``user`` holds; checked here for every privileged action."""
+        if user.key in self.config.admins:
+            return Role.ADMIN
+        if user.key in self.config.specialists:
+            return Role.SPECIALIST
+        if user.platform == "console" and self.config.trust_console_desk and user.user_id.startswith("desk:"):
+            return Role.SPECIALIST
+        directory = self.directories.get(user.platform)
+        if directory is not None:
+            try:
+                if await directory.is_desk_member(user):
+                    return Role.SPECIALIST
+            except Exception:  # a membership lookup that fails must not grant anything
+                log.warning("desk membership lookup failed for %s", user.key, exc_info=True)
+        return Role.USER
+
+    async def is_specialist(self, user: UserRef) -> bool:
+        """Specialists and admins may act on tickets."""
+        return await self.role_of(user) in (Role.SPECIALIST, Role.ADMIN)
+
+    # ------------------------------------------------------------------------------------ users
+    def user_record(self, turn: Turn, user: UserRef) -> UserRecord:
+        """The stored record for ``user``, created on first contact."""
+        record = turn.uow.users.get(user.platform, user.user_id)
+        if record is None:
+            record = turn.uow.users.add(
+                UserRecord(user.platform, user.user_id, user.display_name, None, False, Role.USER, turn.now)
+            )
+        elif user.display_name and record.display_name != user.display_name:
+            record.display_name = user.display_name
+        return record
+
+    def t(self, lang: str, key: str, **fields: Any) -> str:
+        """A user-facing text in ``lang``."""
+        return texts.text(lang, key, **fields)
+
+    @property
+    def desk_lang(self) -> str:
+        """The language the desk channel is written in."""
+        return self.config.default_language
+
+    def user_address(self, ticket: Ticket) -> ChannelAddress:
+        """Where the requester of ``ticket`` talks to the bot."""
+        return ChannelAddress(ticket.requester_platform, ticket.user_chat_id)
+
+    def desk_thread(self, ticket: Ticket) -> ChannelAddress:
+        """The ticket's thread in the desk (thread id filled in at delivery if not known yet)."""
+        if ticket.desk_platform and ticket.desk_chat_id:
+            return ChannelAddress(ticket.desk_platform, ticket.desk_chat_id, ticket.desk_thread_id)
+        return self.config.desk
+
+    # -------------------------------------------------------------------------------- delivery
+    def after_delivery(self, uow: UnitOfWork, item: OutboxItem, receipt: SendReceipt, now: datetime) -> None:
+        """Consequences of a delivered outbox item (called by the dispatcher in its transaction)."""
+        ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None
+        if ticket is None:
+            return
+        if item.purpose == "card" and not ticket.desk_card_message_id:
+            ticket.desk_platform = receipt.address.platform
+            ticket.desk_chat_id = receipt.address.chat_id
+            ticket.desk_thread_id = receipt.address.thread_id
+            ticket.desk_card_message_id = receipt.message_id
+        elif item.purpose == "relay":
+            meta = item.payload.get("meta", {})
+            turn = Turn(uow, now)
+            turn.send(
+                OutboundMessage(
+                    address=self.desk_thread(ticket),
+                    text=self.t(self.desk_lang, "desk_delivered", number=ticket.number),
+                    reply_to_id=meta.get("desk_message_id"),
+                    reaction="white_check_mark",
+                ),
+                purpose="desk",
+                ticket_id=ticket.id,
+            )
+
+    def after_failure(self, uow: UnitOfWork, item: OutboxItem, reason: str, now: datetime) -> None:
+        """Consequences of an item that finally failed: a failed relay is shown to the desk."""
+        ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None
+        if ticket is None or item.purpose != "relay":
+            return
+        turn = Turn(uow, now)
+        turn.event(ticket, "relay_failed", reason=reason)
+        meta = item.payload.get("meta", {})
+        turn.send(
+            OutboundMessage(
+                address=self.desk_thread(ticket),
+                text=self.t(self.desk_lang, "desk_relay_failed", number=ticket.number, reason=reason),
+                reply_to_id=meta.get("desk_message_id"),
+            ),
+            purpose="desk",
+            ticket_id=ticket.id,
+        )
+
+
+__all__ = ["ButtonPress", "EngineConfig", "HelpdeskEngine", "InboundMessage", "Turn"]

@@ -1,0 +1,84 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Only the composition root and the CLI build a ``Settings``; nothing reads configuration at import.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+def _split_ids(value: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    raise ValueError("expected a comma-separated list of platform:user_id")
+
+
+class Settings(BaseSettings):
+    """Every setting of the helpdesk; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///helpdesk.db", alias="DATABASE_URL")
+    helpdesk_admins: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="HELPDESK_ADMINS")
+    helpdesk_specialists: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), alias="HELPDESK_SPECIALISTS"
+    )
+    helpdesk_language: str = Field(default="id", alias="HELPDESK_LANGUAGE")
+    helpdesk_timezone: str = Field(default="Asia/Jakarta", alias="HELPDESK_TIMEZONE")
+    # Which platform's desk handles tickets: console, telegram or slack. Empty: the first configured
+    # of telegram, slack, console.
+    helpdesk_desk: str = Field(default="", alias="HELPDESK_DESK")
+    helpdesk_note_prefix: str = Field(default="!", alias="HELPDESK_NOTE_PREFIX")
+    helpdesk_faq_path: str = Field(default="", alias="HELPDESK_FAQ_PATH")
+    helpdesk_feedback_window_minutes: int = Field(default=60, alias="HELPDESK_FEEDBACK_WINDOW_MINUTES")
+    # First-response targets in minutes per priority, used to tell users what to expect.
+    sla_first_response_minutes: str = Field(
+        default="urgent=15,high=60,normal=240,low=480", alias="SLA_FIRST_RESPONSE_MINUTES"
+    )
+    outbox_max_attempts: int = Field(default=6, alias="OUTBOX_MAX_ATTEMPTS")
+
+    telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
+    telegram_desk_chat_id: str = Field(default="", alias="TELEGRAM_DESK_CHAT_ID")
+
+    slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
+    slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
+    slack_desk_channel_id: str = Field(default="", alias="SLACK_DESK_CHANNEL_ID")
+
+    @field_validator("helpdesk_admins", "helpdesk_specialists", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> tuple[str, ...]:
+        return _split_ids(value)
+
+    @field_validator("helpdesk_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        if value not in ("id", "en"):
+            raise ValueError("HELPDESK_LANGUAGE must be 'id' or 'en'")
+        return value
+
+    def first_response_minutes(self) -> dict[str, int]:
+        """``SLA_FIRST_RESPONSE_MINUTES`` as a mapping priority -> minutes."""
+        result: dict[str, int] = {}
+        for part in self.sla_first_response_minutes.split(","):
+            name, _, minutes = part.partition("=")
+            if name.strip() and minutes.strip().isdigit():
+                result[name.strip()] = int(minutes)
+        return result
+
+    def desk_platform(self) -> str:
+        """The platform whose desk channel handles tickets."""
+        if self.helpdesk_desk:
+            return self.helpdesk_desk
+        if self.telegram_bot_token and self.telegram_desk_chat_id:
+            return "telegram"
+        if self.slack_bot_token and self.slack_desk_channel_id:
+            return "slack"
+        return "console"

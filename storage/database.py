@@ -1,0 +1,153 @@
+"""Engines and schema migrations.
+
+- :func:`make_engine` builds an engine for a database URL (SQLite or PostgreSQL).
+- :func:`upgrade` applies the alembic migrations shipped in ``storage/migrations`` (no
+  ``alembic.ini`` needed); :func:`current_revision` says where a database stands.
+
+SQLite engines use WAL journaling, a 10 s busy timeout, foreign keys, and an explicit ``BEGIN`` on
+every transaction (so savepoints work; pysqlite's own transaction handling is switched off).
+Transactions begin DEFERRED: a unit of work that only reads never blocks another, and a read-only
+unit of work may be opened while another is open in the same thread (the FAQ index does that).
+Two units of work that both write must not be open at the same time in one thread: the second
+waits for the first one's write lock (up to the busy timeout) and then fails.
+
+``sqlite://`` (in memory) uses one shared connection (``StaticPool``), meant for tests: there, only
+one unit of work may be open at a time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, MetaData, create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def all_metadata() -> MetaData:
+    """``SQLModel.metadata`` with :mod:`storage.tables` and every ``storage/tables_*.py`` imported."""
+    package = importlib.import_module("storage")
+    importlib.import_module("storage.tables")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("tables_"):
+            importlib.import_module(f"storage.{module.name}")
+    return SQLModel.metadata
+
+
+def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, busy timeout, foreign keys and a created folder."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo)
+    return create_engine(parsed, pool_pre_ping=True, echo=echo)
+
+
+def _is_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _sqlite_engine(url: URL, echo: bool) -> Engine:
+    memory = _is_memory(url)
+    kwargs: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        "echo": echo,
+    }
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    elif url.database and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+        cursor = dbapi_connection.cursor()
+        try:
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(url: str | URL | Engine, revision: str = "heads") -> None:
+    """Apply the migrations up to ``revision`` (all branches by default); a no-op when current.
+
+    ``url`` may also be an engine (needed for an in-memory SQLite database, which lives only as
+    long as its engine).
+    """
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_config(connection), revision)
+    finally:
+        if engine is not url:
+            engine.dispose()
+
+
+def current_heads(url: str | URL | Engine) -> tuple[str, ...]:
+    """The revisions the database is at (one per migration branch; empty when not migrated)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        with engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+            connection.rollback()
+    finally:
+        if engine is not url:
+            engine.dispose()
+    return tuple(sorted(heads))
+
+
+def current_revision(url: str | URL | Engine) -> str | None:
+    """The database's revision (``None`` before the first migration; branches joined by commas)."""
+    heads = current_heads(url)
+    return ",".join(heads) if heads else None
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The newest revision of every migration branch shipped with the code."""
+    return tuple(sorted(ScriptDirectory.from_config(_config()).get_heads()))
+
+
+def schema_differences(url: str | URL | Engine) -> list[Any]:
+    """What the migrated database lacks or has in excess compared with the table classes
+    (alembic's autogenerate diff; empty when migrations and models agree)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, all_metadata())
+            connection.rollback()
+    finally:
+        if engine is not url:
+            engine.dispose()
+    return list(diff)
