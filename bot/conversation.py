@@ -40,7 +40,10 @@ class UserSide:
             user.language = self.engine.config.default_language
         ctx = _Ctx(self.engine, turn, event, user, conv)
         conv.updated_at = turn.now
-        if isinstance(event, ButtonPress):
+        handler = self.engine.text_states.get(conv.state)
+        if handler is not None and isinstance(event, InboundMessage) and not event.command:
+            await handler(turn, event, conv)
+        elif isinstance(event, ButtonPress):
             await ctx.on_button(event)
         elif event.command:
             await ctx.on_command(event.command.lower(), event.text.strip(), first_contact)
@@ -183,6 +186,9 @@ class _Ctx:
             self.say(self.t("secret_removed"))
         if not text and not event.attachments:
             self.say(self.t("empty_message"))
+            return
+        if any(a.kind == "unsupported" for a in event.attachments):
+            self.say(self.t("media_not_supported"))
             return
         state = self.conv.state
         if state == ConversationState.WITH_SPECIALIST:
@@ -472,7 +478,7 @@ class _Ctx:
             purpose="card",
             ticket_id=ticket.id,
         )
-        minutes = self.engine.config.first_response_minutes.get(priority, 240)
+        minutes = self.engine.response_estimator(priority, self.turn.now)
         self.say(
             self.t(
                 "ticket_opened",

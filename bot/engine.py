@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,12 +17,16 @@ from typing import Any
 from bot import texts
 from bot.faq_index import FaqIndex
 from bot.ports import Clock, DeskDirectory, DuplicateEventError, UnitOfWork, UnitOfWorkFactory
-from bot.records import AuditEntry, OutboxItem, Role, StoredMessage, Ticket, TicketEvent, UserRecord
+from bot.records import AuditEntry, Conversation, OutboxItem, Role, StoredMessage, Ticket, TicketEvent, UserRecord
 from bot.security import redact_secrets
 from bot.types import ButtonPress, ChannelAddress, Event, InboundMessage, OutboundMessage, SendReceipt, UserRef
 from bot.wire import message_to_payload
 
 log = logging.getLogger(__name__)
+
+CommandHandler = Callable[["Turn", InboundMessage], Awaitable[None]]
+ButtonHandler = Callable[["Turn", ButtonPress], Awaitable[None]]
+TextStateHandler = Callable[["Turn", InboundMessage, "Conversation"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,16 @@ class HelpdeskEngine:
         self.directories = dict(directories or {})
         self.wake_dispatcher = wake_dispatcher
         self._lock = asyncio.Lock()
+        # Extension points for features that live in their own modules (FAQ editing, reports):
+        # a command word, a button action or a conversation state routed to a handler.
+        self.commands: dict[str, CommandHandler] = {}
+        self.buttons: dict[str, ButtonHandler] = {}
+        self.text_states: dict[str, TextStateHandler] = {}
+        # Minutes until the first response a user can expect for a priority, from now; the SLA
+        # module replaces the plain per-priority table with a business-hours aware one.
+        self.response_estimator: Callable[[str, datetime], int] = (
+            lambda priority, _now: int(self.config.first_response_minutes.get(priority, 240))
+        )
         # Imported here to keep the module graph one-way (they import Turn from this module).
         from bot.conversation import UserSide
         from bot.desk import DeskSide
@@ -118,7 +132,11 @@ class HelpdeskEngine:
                 turn = Turn(uow, self.clock.now())
                 if not self._record_inbound(turn, event):
                     return
-                if self.is_desk(event.address):
+                if isinstance(event, InboundMessage) and (event.command or "").lower() in self.commands:
+                    await self.commands[(event.command or "").lower()](turn, event)
+                elif isinstance(event, ButtonPress) and event.action in self.buttons:
+                    await self.buttons[event.action](turn, event)
+                elif self.is_desk(event.address):
                     await self.desk_side.handle(turn, event)
                 else:
                     await self.user_side.handle(turn, event)

@@ -44,13 +44,23 @@ class Settings(BaseSettings):
     )
     outbox_max_attempts: int = Field(default=6, alias="OUTBOX_MAX_ATTEMPTS")
 
+    # --- Telegram -------------------------------------------------------------------------
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
     telegram_desk_chat_id: str = Field(default="", alias="TELEGRAM_DESK_CHAT_ID")
+    telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
+    telegram_api_file_url: str = Field(default="https://api.telegram.org/file/bot", alias="TELEGRAM_API_FILE_URL")
+    telegram_mode: str = Field(default="polling", alias="TELEGRAM_MODE")  # polling or webhook
+    telegram_webhook_listen: str = Field(default="0.0.0.0:8443", alias="TELEGRAM_WEBHOOK_LISTEN")
+    telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
 
+    # --- Slack ----------------------------------------------------------------------------
     slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
     slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN")
     slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
     slack_desk_channel_id: str = Field(default="", alias="SLACK_DESK_CHANNEL_ID")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    slack_http_listen: str = Field(default="0.0.0.0:3000", alias="SLACK_HTTP_LISTEN")
 
     @field_validator("helpdesk_admins", "helpdesk_specialists", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import Enum
@@ -24,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import SQLModel, col, select
 
@@ -633,14 +635,30 @@ class SqlAuditRepository(_Base):
         return self._records(AuditEntry, select(AuditRow).order_by(col(AuditRow.id).desc()).limit(limit))
 
 
+# Units of work open per thread on single-connection (in-memory SQLite) engines.
+_open_on_shared = threading.local()
+
+
+def _shared_stack(engine: Engine) -> list[SqlUnitOfWork]:
+    stacks: dict[int, list[SqlUnitOfWork]] = _open_on_shared.__dict__.setdefault("stacks", {})
+    return stacks.setdefault(id(engine), [])
+
+
 class SqlUnitOfWork:
     """``UnitOfWork`` over one SQLAlchemy session (one transaction at a time).
 
     ``commit()`` writes changed records back and commits; the unit of work can go on after a
     commit (a new transaction starts). Leaving the ``with`` block rolls back what was not committed.
+
+    On an in-memory SQLite engine (one shared connection) a unit of work opened while another is
+    open in the same thread joins that one's transaction through a savepoint: its ``commit()``
+    releases the savepoint and becomes durable when the outer unit of work commits.
     """
 
     def __init__(self, engine: Engine):
+        self._engine = engine
+        self._shared = isinstance(engine.pool, StaticPool)
+        self._joined = False
         self.session = Session(engine, expire_on_commit=False, autoflush=True)
         self.identity = _IdentityMap()
         self.users = SqlUserRepository(self)
@@ -652,6 +670,17 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(self)
 
     def __enter__(self) -> SqlUnitOfWork:
+        if self._shared:
+            stack = _shared_stack(self._engine)
+            if stack:
+                self.session = Session(
+                    bind=stack[-1].session.connection(),
+                    expire_on_commit=False,
+                    autoflush=True,
+                    join_transaction_mode="create_savepoint",
+                )
+                self._joined = True
+            stack.append(self)
         return self
 
     def __exit__(
@@ -660,8 +689,14 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.rollback()
-        self.session.close()
+        try:
+            self.rollback()
+            self.session.close()
+        finally:
+            if self._shared:
+                stack = _shared_stack(self._engine)
+                if self in stack:
+                    stack.remove(self)
 
     def sync(self) -> None:
         """Copy changes made to handed-out records into their rows (they flush before the next query)."""

@@ -190,6 +190,43 @@ def test_in_memory_sqlite_engine_can_be_migrated_and_used() -> None:
         engine.dispose()
 
 
+def test_in_memory_nested_unit_of_work_joins_the_outer_transaction() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        upgrade(engine)
+        factory = sql_uow_factory(engine)
+        with factory() as outer:
+            outer.users.add(UserRecord("console", "a"))
+            with factory() as inner:  # e.g. the FAQ index refreshing during an event
+                assert inner.faq.revision() == 0
+                assert inner.users.get("console", "a") is not None
+                inner.users.add(UserRecord("console", "b"))
+                inner.commit()
+            with factory() as inner:
+                inner.users.add(UserRecord("console", "c"))  # not committed: rolled back alone
+            outer.commit()
+        with factory() as u:
+            assert [u.users.get("console", k) is not None for k in "abc"] == [True, True, False]
+    finally:
+        engine.dispose()
+
+
+def test_read_only_unit_of_work_inside_a_writing_one(uow: Factory) -> None:
+    with uow() as u:
+        u.faq.put(_entry(), "admin")
+        u.commit()
+    with uow() as outer:
+        outer.users.add(UserRecord("telegram", "u1"))
+        outer.messages.add(_inbound("ev-n"))
+        with uow() as inner:  # the FAQ index does this while the engine handles an event
+            assert inner.faq.revision() == 1
+            assert [e.id for e in inner.faq.all()] == ["password-reset"]
+            assert inner.users.get("telegram", "u1") is None  # not committed yet
+        outer.commit()
+    with uow() as u:
+        assert u.users.get("telegram", "u1") is not None
+
+
 def test_sql_unit_of_work_satisfies_the_port(uow: Factory) -> None:
     with uow() as u:
         port: UnitOfWork = u
