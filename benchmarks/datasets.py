@@ -47,7 +47,9 @@ class Dataset:
         return sum(len(qs) for e in self.entries for qs in e.questions.values())
 
 
-def entries_from_pairs(pairs: Iterable[tuple[str, str]], lang: str, limit: int | None = None) -> list[FaqEntry]:
+def entries_from_pairs(
+    pairs: Iterable[tuple[str, str]], lang: str, limit: int | None = None
+) -> list[FaqEntry]:
     """One entry per intent from ``(text, intent)`` pairs; ``limit`` keeps the first N phrasings."""
     by_intent: dict[str, list[str]] = defaultdict(list)
     for text, intent in pairs:
@@ -110,8 +112,13 @@ def load_banking77(root: Path) -> Dataset:
     with (root / "banking77" / "train.csv").open(encoding="utf-8", newline="") as fh:
         pairs = [(row["text"], row["category"]) for row in csv.DictReader(fh)]
     keep, held = _split_holdout(pairs, 0.1)
-    return Dataset("banking77", "en", entries_from_pairs(keep, "en"), held,
-                   "KB = 90 % of train.csv per intent; queries = the held-out 10 % (seed 13)")
+    return Dataset(
+        "banking77",
+        "en",
+        entries_from_pairs(keep, "en"),
+        held,
+        "KB = 90 % of train.csv per intent; queries = the held-out 10 % (seed 13)",
+    )
 
 
 def load_banking77_oos(root: Path) -> Dataset:
@@ -121,9 +128,14 @@ def load_banking77_oos(root: Path) -> Dataset:
     queries = _seq_pairs(base / "valid")
     id_oos = [(t, ESCALATE) for t, _ in _seq_pairs(base / "id-oos" / "valid")]
     ood_oos = [(t, ESCALATE) for t, _ in _seq_pairs(base / "ood-oos" / "valid")]
-    return Dataset("banking77-oos", "en", entries, queries + id_oos + ood_oos,
-                   "KB = train; queries = valid + id-oos/valid + ood-oos/valid",
-                   extra={"id-oos": id_oos, "ood-oos": ood_oos})
+    return Dataset(
+        "banking77-oos",
+        "en",
+        entries,
+        queries + id_oos + ood_oos,
+        "KB = train; queries = valid + id-oos/valid + ood-oos/valid",
+        extra={"id-oos": id_oos, "ood-oos": ood_oos},
+    )
 
 
 def _read_conll(path: Path) -> list[tuple[str, str]]:
@@ -131,9 +143,9 @@ def _read_conll(path: Path) -> list[tuple[str, str]]:
     text = intent = None
     for line in _read_lines(path):
         if line.startswith("# text = "):
-            text = line[len("# text = "):]
+            text = line[len("# text = ") :]
         elif line.startswith("# intent = "):
-            intent = line[len("# intent = "):]
+            intent = line[len("# intent = ") :]
         elif not line.strip():
             if text is not None and intent is not None:
                 pairs.append((text, intent))
@@ -161,8 +173,15 @@ def xsid_folds(root: Path, lang: str = "id", folds: int = 5) -> list[Dataset]:
         train = [p for j in range(folds) if j != k for p in assignment[j]]
         known = {i for _, i in train}
         queries = [(t, i) for t, i in assignment[k] if i in known]
-        out.append(Dataset(f"xsid-{lang}", lang, entries_from_pairs(train, lang), queries,
-                           f"{folds}-fold cross-validation over {lang}.valid.conll"))
+        out.append(
+            Dataset(
+                f"xsid-{lang}",
+                lang,
+                entries_from_pairs(train, lang),
+                queries,
+                f"{folds}-fold cross-validation over {lang}.valid.conll",
+            )
+        )
     return out
 
 
@@ -171,11 +190,21 @@ def load_askubuntu_webapps(root: Path) -> list[Dataset]:
     out = []
     for fname, name in (("AskUbuntuCorpus.json", "askubuntu"), ("WebApplicationsCorpus.json", "webapps")):
         data = json.loads((root / "askubuntu-webapps-intents" / fname).read_text(encoding="utf-8"))
-        train = [(s["text"], s["intent"]) for s in data["sentences"] if s["training"] and s["intent"] != "None"]
-        test = [(s["text"], s["intent"]) for s in data["sentences"]
-                if not s["training"] and s["intent"] != "None"]
-        out.append(Dataset(name, "en", entries_from_pairs(train, "en"), test,
-                           "KB = training sentences; queries = test sentences"))
+        train = [
+            (s["text"], s["intent"]) for s in data["sentences"] if s["training"] and s["intent"] != "None"
+        ]
+        test = [
+            (s["text"], s["intent"]) for s in data["sentences"] if not s["training"] and s["intent"] != "None"
+        ]
+        out.append(
+            Dataset(
+                name,
+                "en",
+                entries_from_pairs(train, "en"),
+                test,
+                "KB = training sentences; queries = test sentences",
+            )
+        )
     return out
 
 

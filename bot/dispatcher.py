@@ -103,7 +103,7 @@ class OutboxDispatcher:
     def _claim(self, item_id: int) -> bool:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            won = uow.outbox.claim(item_id, now + timedelta(seconds=CLAIM_SECONDS))
+            won = uow.outbox.claim(item_id, now + timedelta(seconds=CLAIM_SECONDS), now)
             uow.commit()
         return won
 

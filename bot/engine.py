@@ -128,6 +128,7 @@ class HelpdeskEngine:
     async def handle(self, event: Event) -> None:
         """Process one platform event end to end (dedupe, store, decide, queue replies)."""
         async with self._lock:
+            self.faq.refresh()
             with self.uow_factory() as uow:
                 turn = Turn(uow, self.clock.now())
                 if not self._record_inbound(turn, event):

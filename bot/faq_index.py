@@ -2,6 +2,7 @@
 
 Several helpdesk processes may share one database; each notices an edit by comparing the stored
 FAQ revision (a cheap query) at most every ``refresh_seconds`` and rebuilds its matcher then.
+The engine calls :meth:`refresh` before it opens the unit of work of each event, never inside it.
 """
 
 from __future__ import annotations
@@ -60,11 +61,13 @@ class FaqIndex:
         return True
 
     def match(self, text: str, lang: str | None = None) -> MatchResult:
-        """Match ``text`` against the current FAQ."""
-        self.refresh()
+        """Match ``text`` against the FAQ as of the last :meth:`refresh`."""
         return self._finder.match(text, lang)
 
     def get(self, entry_id: str) -> FaqEntry | None:
-        """The current entry ``entry_id``."""
-        self.refresh()
+        """The entry ``entry_id`` as of the last :meth:`refresh`."""
         return self._entries.get(entry_id)
+
+    def entries(self) -> list[FaqEntry]:
+        """Every current entry."""
+        return list(self._entries.values())

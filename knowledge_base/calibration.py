@@ -38,7 +38,7 @@ from bot.types import Candidate, MatchThresholds
 from knowledge_base.matcher import FaqMatcher
 
 ESCALATE = "escalate"
-MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0)
+MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
 
 
 class LabelledFileError(ValueError):
@@ -101,10 +101,15 @@ class Calibration:
             ("questions (in scope / out of scope)", f"{self.n} ({self.n_in_scope} / {self.n_out_of_scope})"),
             ("top-1 / top-3 (in scope)", f"{self.top1:.1%} / {self.top3:.1%}"),
             ("answered correctly (in scope)", f"{self.answered_correct_rate:.1%}"),
-            ("wrong answers (of answers)", f"{self.wrong_answer_rate:.1%} (target <= {self.max_wrong_rate:.0%})"),
+            (
+                "wrong answers (of answers)",
+                f"{self.wrong_answer_rate:.1%} (target <= {self.max_wrong_rate:.0%})",
+            ),
             ("clarify / escalate (of all)", f"{self.clarify_rate:.1%} / {self.escalation_rate:.1%}"),
-            ("out-of-scope recall / precision / F1",
-             f"{self.oos_recall:.1%} / {self.oos_precision:.1%} / {self.oos_f1:.3f}"),
+            (
+                "out-of-scope recall / precision / F1",
+                f"{self.oos_recall:.1%} / {self.oos_precision:.1%} / {self.oos_f1:.3f}",
+            ),
         ]
         width = max(len(r[0]) for r in rows)
         return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
@@ -122,7 +127,9 @@ class _Ranked:
     top3: np.ndarray
 
 
-def _rank_all(matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]) -> tuple[_Ranked, list[list[Candidate]]]:
+def _rank_all(
+    matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]
+) -> tuple[_Ranked, list[list[Candidate]]]:
     ranked = [matcher.rank(text, k=5) for text, _ in labelled]
 
     def score(cands: list[Candidate], i: int) -> float:
@@ -256,7 +263,9 @@ def evaluate(
 
 def _check_item(item: Any, where: str) -> tuple[str, str]:
     if not isinstance(item, dict):
-        raise LabelledFileError(f"{where}: expected a mapping with 'text' and 'expect', got {type(item).__name__}")
+        raise LabelledFileError(
+            f"{where}: expected a mapping with 'text' and 'expect', got {type(item).__name__}"
+        )
     unknown = set(item) - {"text", "expect"}
     if unknown:
         raise LabelledFileError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
@@ -300,4 +309,3 @@ def load_labelled(path: str | Path) -> list[tuple[str, str]]:
     if not items:
         raise LabelledFileError(f"{p.name}: no labelled questions")
     return items
-

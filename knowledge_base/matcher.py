@@ -44,15 +44,15 @@ CLARIFY_CHOICES = 3
 class ScoreWeights:
     """How the per-entry components are blended into the 0-100 score (weights sum to 1)."""
 
-    max: float = 0.27
-    centroid: float = 0.37
-    fuzzy: float = 0.18
-    bayes: float = 0.18
+    max: float = 0.12
+    centroid: float = 0.44
+    fuzzy: float = 0.22
+    bayes: float = 0.22
     word_block: float = 0.5
     """Share of the word block in the TF-IDF vector (the rest is character n-grams)."""
     bayes_alpha: float = 0.03
     """Additive smoothing of the naive Bayes feature masses."""
-    bayes_temperature: float = 0.2
+    bayes_temperature: float = 1.0
     """Softmax temperature that turns naive Bayes log-likelihoods into the ``bayes`` share."""
     fuzzy_top: int = 8
 
@@ -228,7 +228,9 @@ class FaqMatcher:
         totals = np.asarray(mass.sum(axis=1)).ravel()
         self._nb_lognorm = np.log(totals + alpha * n_features)
         feature_mass = np.asarray(mass.sum(axis=0)).ravel()
-        self._nb_background = np.log(feature_mass + alpha) - math.log(float(totals.sum()) + alpha * n_features)
+        self._nb_background = np.log(feature_mass + alpha) - math.log(
+            float(totals.sum()) + alpha * n_features
+        )
         self._entry_start = np.searchsorted(self._row_entry, np.arange(n_entries))
         self._entry_count = np.bincount(self._row_entry, minlength=n_entries)
         self._entry_has_rows = self._entry_count > 0

@@ -86,7 +86,10 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: several processes share one file (chat and desk
+        # terminals), and a deferred read transaction that later writes fails at once with
+        # "database is locked" when another process wrote in between, which busy_timeout cannot cure.
+        connection.exec_driver_sql("BEGIN" if memory else "BEGIN IMMEDIATE")
 
     return engine
 

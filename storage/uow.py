@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -29,7 +30,16 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import SQLModel, col, select
 
-from bot.ports import DuplicateEventError
+from bot.ports import (
+    AuditRepository,
+    ConversationRepository,
+    DuplicateEventError,
+    FaqRepository,
+    MessageRepository,
+    OutboxRepository,
+    TicketRepository,
+    UserRepository,
+)
 from bot.records import (
     OPEN_STATUSES,
     AuditEntry,
@@ -440,6 +450,7 @@ class SqlOutboxRepository(_Base):
         before sending (PostgreSQL holds the row lock, SQLite the write lock, until then). A claim
         that meets a busy SQLite database returns False (the item stays pending for a later round).
         """
+        now = as_utc(now)
         tracked = self._uow.identity.tracked(OutboxItem, item_id)
         condition: list[ColumnElement[bool]] = [
             col(OutboxRow.id) == item_id,
@@ -611,13 +622,14 @@ class SqlFaqRepository(_Base):
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store the JSON value ``value`` under ``key`` (bumps ``revision()`` when it changed)."""
+        value = json.loads(json.dumps(value))  # as it will come back (tuples as lists)
         row = self._session.get(SettingRow, key)
         if row is not None and row.value == value:
             return
         if row is None:
             row = SettingRow(key=key)
             self._session.add(row)
-        row.value = copy.deepcopy(value)
+        row.value = value
         row.updated_at = _utcnow()
         self._bump_revision()
         self._session.flush()
@@ -661,13 +673,13 @@ class SqlUnitOfWork:
         self._joined = False
         self.session = Session(engine, expire_on_commit=False, autoflush=True)
         self.identity = _IdentityMap()
-        self.users = SqlUserRepository(self)
-        self.conversations = SqlConversationRepository(self)
-        self.tickets = SqlTicketRepository(self)
-        self.messages = SqlMessageRepository(self)
-        self.outbox = SqlOutboxRepository(self)
-        self.faq = SqlFaqRepository(self)
-        self.audit = SqlAuditRepository(self)
+        self.users: UserRepository = SqlUserRepository(self)
+        self.conversations: ConversationRepository = SqlConversationRepository(self)
+        self.tickets: TicketRepository = SqlTicketRepository(self)
+        self.messages: MessageRepository = SqlMessageRepository(self)
+        self.outbox: OutboxRepository = SqlOutboxRepository(self)
+        self.faq: FaqRepository = SqlFaqRepository(self)
+        self.audit: AuditRepository = SqlAuditRepository(self)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._shared:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -33,6 +33,7 @@ from bot.records import (
 from bot.types import FaqEntry
 from storage import SqlUnitOfWork, current_revision, make_engine, sql_uow_factory, upgrade
 from storage.database import head_revisions, schema_differences
+from storage.uow import SqlOutboxRepository
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -369,7 +370,12 @@ def test_changes_are_written_back_on_commit(uow: Factory) -> None:
         assert got.status == "resolved"
         assert got.resolved_at == T0 + timedelta(hours=1)
         assert got.context == {"notes": ["in place"]}
-        assert (c.state, c.context, c.ticket_id, c.id) == ("with_specialist", {"deep": {"k": 1}}, ticket.id, conv.id)
+        assert (c.state, c.context, c.ticket_id, c.id) == (
+            "with_specialist",
+            {"deep": {"k": 1}},
+            ticket.id,
+            conv.id,
+        )
 
 
 def test_changes_are_visible_to_queries_in_the_same_unit_of_work(uow: Factory) -> None:
@@ -440,7 +446,9 @@ def test_message_routing_and_history(uow: Factory) -> None:
         t1 = u.tickets.add(_ticket())
         t2 = u.tickets.add(_ticket())
         for i in range(5):
-            u.messages.add(StoredMessage("in", "telegram", "c1", None, "u1", f"m{i}", str(i), None, t1.id, T0))
+            u.messages.add(
+                StoredMessage("in", "telegram", "c1", None, "u1", f"m{i}", str(i), None, t1.id, T0)
+            )
         u.messages.add(StoredMessage("out", "slack", "C9", "171.5", None, "card", "900", None, t2.id, T0))
         u.messages.add(StoredMessage("out", "slack", "C9", "171.5", None, "no ticket", "901", None, None, T0))
         u.commit()
@@ -544,6 +552,11 @@ def test_claim_wins_once_across_units_of_work(uow: Factory) -> None:
         assert u.outbox.due(datetime.now(UTC), ["telegram"]) == []  # claimed: not due until `until`
 
 
+def _outbox(u: SqlUnitOfWork) -> SqlOutboxRepository:
+    """The concrete outbox repository (its ``claim`` also takes ``now``)."""
+    return cast(SqlOutboxRepository, u.outbox)
+
+
 def test_claim_after_due_in_the_same_unit_of_work(uow: Factory) -> None:
     with uow() as u:
         item = u.outbox.add(_item(next_attempt_at=T0))
@@ -552,16 +565,16 @@ def test_claim_after_due_in_the_same_unit_of_work(uow: Factory) -> None:
     now = T0 + timedelta(minutes=1)
     with uow() as u:
         (due,) = u.outbox.due(now, ["telegram"])
-        assert u.outbox.claim(due.id or 0, now + timedelta(seconds=30), now=now)
+        assert _outbox(u).claim(due.id or 0, now + timedelta(seconds=30), now=now)
         assert due.next_attempt_at == now + timedelta(seconds=30)
-        assert not u.outbox.claim(sent.id or 0, now + timedelta(seconds=30), now=now)
+        assert not _outbox(u).claim(sent.id or 0, now + timedelta(seconds=30), now=now)
         due.attempts += 1  # later changes keep the claim
         u.commit()
     with uow() as u:
         got = u.outbox.get(item.id or 0)
         assert got is not None and (got.next_attempt_at, got.attempts) == (now + timedelta(seconds=30), 1)
         # a live claim (in the future of `now`) cannot be taken by a fresh unit of work
-        assert not u.outbox.claim(item.id or 0, now + timedelta(minutes=5), now=now)
+        assert not _outbox(u).claim(item.id or 0, now + timedelta(minutes=5), now=now)
 
 
 def test_claim_race_between_threads(uow: Factory) -> None:
@@ -666,7 +679,7 @@ def test_settings_kv(uow: Factory) -> None:
         assert u.faq.get_setting("desk.languages") == ["id", "en"]
         revision = u.faq.revision()
         assert revision == 2
-        u.faq.set_setting("desk.languages", ["id", "en"])  # unchanged
+        u.faq.set_setting("desk.languages", ("id", "en"))  # unchanged (a tuple is stored as a list)
         assert u.faq.revision() == revision
         u.faq.set_setting("desk.languages", ["en"])
         u.faq.set_setting("flag", True)

@@ -1,0 +1,339 @@
+"""Build each dataset's knowledge base, calibrate, and report accuracy, escalation and speed.
+
+Protocol per dataset (see each dataset folder's README): the knowledge base is the training
+split (one entry per intent); thresholds are calibrated on the validation queries (BANKING77 and
+xSID have none, so part of the training data is held out; see ``benchmarks.datasets``) and the
+figures are reported on those same validation queries. Speed is measured on one core with
+``time.perf_counter``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.datasets import LOADERS, Dataset, benchdata_dir, entries_from_pairs
+from bot.types import FaqEntry
+from knowledge_base.calibration import calibrate
+from knowledge_base.matcher import FaqMatcher
+
+RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
+ORDER = ("clinc150", "clinc150-10", "banking77", "banking77-oos", "xsid-id", "askubuntu-webapps")
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    name: str
+    entries: int
+    phrasings: int
+    queries: int
+    oos: int
+    top1: float
+    top3: float
+    answered: float
+    wrong: float
+    clarify: float
+    oos_recall: float | None
+    oos_precision: float | None
+    oos_f1: float | None
+    thresholds: str
+    build_s: float
+    rebuild_s: float
+    median_ms: float
+    p95_ms: float
+
+
+def _latencies(matcher: FaqMatcher, texts: Sequence[str]) -> tuple[float, float]:
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        matcher.match(text)
+        times.append((time.perf_counter() - start) * 1000.0)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
+
+
+def _edited(entries: list[FaqEntry]) -> list[FaqEntry]:
+    """The same knowledge base with one phrasing added to the first entry (an admin's edit)."""
+    first = entries[0]
+    lang = next(iter(first.questions))
+    questions = dict(first.questions)
+    questions[lang] = (*questions[lang], "a freshly added phrasing for this entry")
+    return [dataclasses.replace(first, questions=questions, version=first.version + 1), *entries[1:]]
+
+
+def _subset(ds: Dataset, quick: bool) -> Dataset:
+    if not quick:
+        return ds
+    keep_ids = {e.id for e in ds.entries[:12]}
+    entries = [
+        dataclasses.replace(e, questions={k: v[:20] for k, v in e.questions.items()})
+        for e in ds.entries
+        if e.id in keep_ids
+    ]
+    queries = [q for q in ds.queries if q[1] in keep_ids][:80] + [
+        q for q in ds.queries if q[1] == "escalate"
+    ][:20]
+    return dataclasses.replace(ds, entries=entries, queries=queries)
+
+
+def run_dataset(name: str, root: Path, quick: bool = False) -> Row:
+    """Benchmark one dataset (all its folds) and return its table row."""
+    folds = [_subset(ds, quick) for ds in LOADERS[name](root)]
+    if quick:
+        folds = folds[:1]
+    tot = {
+        k: 0.0
+        for k in (
+            "n",
+            "in",
+            "oos",
+            "top1",
+            "top3",
+            "answered",
+            "wrong_n",
+            "ans_n",
+            "clarify",
+            "tp",
+            "fp",
+            "fn",
+        )
+    }
+    build_s = rebuild_s = 0.0
+    lat: list[tuple[float, float]] = []
+    thresholds = []
+    for ds in folds:
+        start = time.perf_counter()
+        matcher = FaqMatcher(ds.entries, default_lang=ds.lang)
+        build_s = max(build_s, time.perf_counter() - start)
+        start = time.perf_counter()
+        matcher.rebuild(_edited(ds.entries))
+        rebuild_s = max(rebuild_s, time.perf_counter() - start)
+        matcher.rebuild(ds.entries)
+        cal = calibrate(matcher, ds.queries, apply=True)
+        n_in, n_out = cal.n_in_scope, cal.n_out_of_scope
+        answered_n = cal.answered_correct_rate * n_in / max(1e-9, 1 - cal.wrong_answer_rate) if n_in else 0.0
+        tot["n"] += cal.n
+        tot["in"] += n_in
+        tot["oos"] += n_out
+        tot["top1"] += cal.top1 * n_in
+        tot["top3"] += cal.top3 * n_in
+        tot["answered"] += cal.answered_correct_rate * n_in
+        tot["ans_n"] += answered_n
+        tot["wrong_n"] += answered_n * cal.wrong_answer_rate
+        tot["clarify"] += cal.clarify_rate * cal.n
+        tot["tp"] += cal.oos_recall * n_out
+        tot["fn"] += (1 - cal.oos_recall) * n_out
+        tot["fp"] += (
+            (cal.oos_recall * n_out / cal.oos_precision - cal.oos_recall * n_out) if cal.oos_precision else 0
+        )
+        t = cal.thresholds
+        thresholds.append(f"{t.answer:.0f}/{t.margin:.0f}/{t.clarify:.0f}")
+        sample = [q for q, _ in ds.queries]
+        random.Random(1).shuffle(sample)
+        lat.append(_latencies(matcher, sample[: 100 if quick else 500]))
+    oos = tot["oos"] > 0
+    rec = tot["tp"] / tot["oos"] if oos else None
+    prec = tot["tp"] / (tot["tp"] + tot["fp"]) if oos and tot["tp"] + tot["fp"] else (0.0 if oos else None)
+    f1 = (
+        (2 * prec * rec / (prec + rec) if prec and rec else 0.0)
+        if oos and rec is not None and prec is not None
+        else None
+    )
+    ref = folds[0]
+    return Row(
+        name=name,
+        entries=len(ref.entries),
+        phrasings=ref.phrasings,
+        queries=int(tot["n"]),
+        oos=int(tot["oos"]),
+        top1=tot["top1"] / tot["in"],
+        top3=tot["top3"] / tot["in"],
+        answered=tot["answered"] / tot["in"],
+        wrong=tot["wrong_n"] / tot["ans_n"] if tot["ans_n"] else 0.0,
+        clarify=tot["clarify"] / tot["n"],
+        oos_recall=rec,
+        oos_precision=prec,
+        oos_f1=f1,
+        thresholds=thresholds[0] if len(set(thresholds)) == 1 else f"{thresholds[0]} (fold 1)",
+        build_s=build_s,
+        rebuild_s=rebuild_s,
+        median_ms=statistics.median(m for m, _ in lat),
+        p95_ms=max(p for _, p in lat),
+    )
+
+
+def _perturb(text: str, rng: random.Random) -> str:
+    """A chat-like variant: one dropped, doubled or swapped letter, sometimes a dropped word."""
+    words = text.split()
+    if len(words) > 3 and rng.random() < 0.3:
+        del words[rng.randrange(len(words))]
+    out = " ".join(words)
+    if len(out) > 4:
+        i = rng.randrange(1, len(out) - 2)
+        op = rng.randrange(3)
+        if op == 0:
+            out = out[:i] + out[i + 1 :]
+        elif op == 1:
+            out = out[:i] + out[i] + out[i:]
+        else:
+            out = out[:i] + out[i + 1] + out[i] + out[i + 2 :]
+    return out
+
+
+def synthetic_kb(root: Path, target: int) -> tuple[list[FaqEntry], list[str]]:
+    """About ``target`` phrasings: every training phrasing of CLINC150 and BANKING77 (one entry per
+    dataset and intent), topped up with perturbed copies (typos, dropped words) of them."""
+    pairs: list[tuple[str, str]] = []
+    queries: list[str] = []
+    for name in ("clinc150", "banking77"):
+        ds = LOADERS[name](root)[0]
+        for e in ds.entries:
+            pairs.extend((q, f"{name}:{e.id}") for q in e.questions["en"])
+        queries.extend(q for q, _ in ds.queries)
+    rng = random.Random(7)
+    base = list(pairs)
+    while len(pairs) < target:
+        text, intent = base[rng.randrange(len(base))]
+        pairs.append((_perturb(text, rng), intent))
+    rng.shuffle(queries)
+    return entries_from_pairs(pairs[:target], "en"), queries[:500]
+
+
+def speed_at_scale(root: Path, target: int) -> Row:
+    """Latency and rebuild time with about ``target`` phrasings (see :func:`synthetic_kb`)."""
+    entries, queries = synthetic_kb(root, target)
+    start = time.perf_counter()
+    matcher = FaqMatcher(entries, default_lang="en")
+    build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    matcher.rebuild(_edited(entries))
+    rebuild_s = time.perf_counter() - start
+    med, p95 = _latencies(matcher, queries)
+    nan = float("nan")
+    return Row(
+        f"synthetic-{target // 1000}k",
+        len(entries),
+        matcher.size,
+        len(queries),
+        0,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        None,
+        None,
+        None,
+        "-",
+        build_s,
+        rebuild_s,
+        med,
+        p95,
+    )
+
+
+def _pct(x: float | None) -> str:
+    if x is None or x != x:
+        return "-"
+    return f"{100 * x:.1f}"
+
+
+def format_rows(rows: Sequence[Row]) -> str:
+    """The results as a Markdown table."""
+    head = (
+        "| dataset | entries | phrasings | queries (oos) | top-1 % | top-3 % | answered ok % | wrong % "
+        "| clarify % | OOS rec % | OOS prec % | OOS F1 | thresholds a/m/c | build s | rebuild s "
+        "| median ms | p95 ms |"
+    )
+    sep = "|" + "---|" * 17
+    lines = [head, sep]
+    for r in rows:
+        f1 = "-" if r.oos_f1 is None else f"{r.oos_f1:.3f}"
+        lines.append(
+            f"| {r.name} | {r.entries} | {r.phrasings} | {r.queries} ({r.oos}) "
+            f"| {_pct(r.top1)} | {_pct(r.top3)} "
+            f"| {_pct(r.answered)} | {_pct(r.wrong)} | {_pct(r.clarify)} | {_pct(r.oos_recall)} "
+            f"| {_pct(r.oos_precision)} | {f1} | {r.thresholds} | {r.build_s:.2f} | {r.rebuild_s:.3f} "
+            f"| {r.median_ms:.2f} | {r.p95_ms:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def machine_line() -> str:
+    """CPU model, cores, Python version and date (no paths)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {dt.date.today().isoformat()}"
+
+
+NOTES = """\
+- top-1 / top-3: in-scope queries, always answering. answered ok: in-scope queries answered with the
+  right entry under the calibrated thresholds; wrong: wrong answers / all answers (an answered
+  out-of-scope query is wrong); clarify: share of all queries offered a choice list. OOS: an
+  out-of-scope query counts as caught only when escalated.
+- Thresholds (answer / margin / clarify) are calibrated on the same queries with a 5 % cap on wrong
+  answers (`knowledge_base.calibration`).
+- clinc150: KB = train (100 phrasings per intent), queries = val + oos_val. clinc150-10: the first 10
+  training phrasings per intent. banking77: KB = 90 % of train.csv per intent, queries = the other 10 %
+  (stratified, seed 13). banking77-oos: KB = train, queries = valid + id-oos/valid + ood-oos/valid.
+  xsid-id: 5-fold cross-validation over id.valid.conll (figures pooled; build/latency of the worst fold).
+  askubuntu-webapps: the two corpora as separate KBs (first one's size shown), intent None left out.
+- build: first build; rebuild: after adding one phrasing to one entry. Latency: `match()` per query on
+  one core, 500 shuffled validation queries.
+- synthetic-100k: all CLINC150 and BANKING77 training phrasings (227 entries) topped up to 100,000
+  phrasings with perturbed copies (a dropped/doubled/swapped letter, sometimes a dropped word);
+  queries are CLINC150 and BANKING77 validation questions.
+- Data: CLINC150 (CC BY 3.0, Larson et al. 2019), BANKING77 (CC BY 4.0, Casanueva et al. 2020),
+  BANKING77-OOS (Zhang et al. 2022), xSID 0.7 (CC BY-SA 4.0, van der Goot et al. 2021), AskUbuntu /
+  WebApplications (CC BY-SA 3.0, Braun et al. 2017).
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks, print the table and (unless ``--quick``) write ``RESULTS.md``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small subsets, a smoke test (not written)")
+    parser.add_argument("--dataset", choices=sorted(LOADERS), action="append", help="only this dataset")
+    parser.add_argument("--no-scale", action="store_true", help="skip the 100k-phrasing speed test")
+    parser.add_argument("--output", type=Path, default=None, help="where to write the Markdown results")
+    args = parser.parse_args(argv)
+    root = benchdata_dir()
+    if not root.is_dir():
+        print("benchmark data not found: set HELPDESK_BENCHDATA or place it at ../shared/benchdata")
+        return 2
+    names = args.dataset or list(ORDER)
+    rows = []
+    for name in names:
+        start = time.perf_counter()
+        rows.append(run_dataset(name, root, quick=args.quick))
+        print(f"{name}: done in {time.perf_counter() - start:.1f}s", flush=True)
+    if not args.quick and not args.no_scale and not args.dataset:
+        rows.append(speed_at_scale(root, 100_000))
+    table = format_rows(rows)
+    print(table)
+    if args.output is not None or (not args.quick and not args.dataset):
+        out = args.output or RESULTS_FILE
+        out.write_text(
+            f"# Matcher benchmark results\n\nMachine: {machine_line()}\n\n{table}\n\n{NOTES}",
+            encoding="utf-8",
+        )
+        print(f"written: {out.name}")
+    return 0
