@@ -8,12 +8,15 @@ How a question is scored (every step is cheap and explainable):
    morphology tolerant). The blocks are joined with fixed weights, so the whole vector has length 1.
 3. Cosine similarity to every stored phrasing (a sparse matrix product over posting lists) and
    to each entry's centroid (the normalised mean of its phrasings).
-4. Per entry: ``max`` (best single phrasing), ``top3`` (mean of its three best phrasings),
-   ``centroid``, and ``knn`` (its share of similarity among the nearest phrasings overall).
+4. Per entry: ``max`` (cosine to its best single phrasing) and ``centroid``.
 5. The few best entries are re-checked with rapidfuzz (``fuzzy``: token-set ratio against their
    phrasings), which forgives typos the n-grams miss.
-6. ``score`` (0-100) is a fixed weighted sum of those components; ``decide`` applies the
-   explicit :class:`~bot.types.MatchThresholds` (answer / margin / clarify).
+6. ``bayes``: a multinomial naive Bayes posterior over entries, computed on the same TF-IDF
+   weights (the discriminative signal; ``lift`` is its log-likelihood ratio against the whole KB,
+   shown for explanation only).
+7. ``score`` (0-100) is a fixed weighted sum of ``max``, ``centroid``, ``bayes`` and ``fuzzy``
+   (:class:`ScoreWeights`); ``decide`` applies the explicit :class:`~bot.types.MatchThresholds`
+   (answer / margin / clarify).
 
 Every candidate carries its components so ``--explain`` can show why it ranked where it did.
 """
@@ -130,6 +133,7 @@ class FaqMatcher:
         self._word_vocab = _Vocabulary()
         self._char_vocab = _Vocabulary()
         self._cache: dict[tuple[str, str], _Features] = {}
+        self._norm_cache: dict[str, str] = {}
         self._entries: list[FaqEntry] = []
         self.rebuild(entries, thresholds)
 
@@ -180,7 +184,9 @@ class FaqMatcher:
         for e_idx, entry in enumerate(self._entries):
             for lang, phrasings in entry.questions.items():
                 for phrasing in phrasings:
-                    norm = normalize(phrasing)
+                    norm = self._norm_cache.get(phrasing)
+                    if norm is None:
+                        norm = self._norm_cache[phrasing] = normalize(phrasing)
                     if not norm:
                         continue
                     rows.append(self._features(norm, lang, grow=True))
@@ -188,6 +194,7 @@ class FaqMatcher:
                     row_text.append(norm)
         if len(self._cache) > 4 * max(len(rows), 1000):
             self._cache.clear()
+            self._norm_cache.clear()
         self._row_entry = np.asarray(row_entry, dtype=np.int64)
         self._row_text = row_text
         n_rows = len(rows)

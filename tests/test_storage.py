@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -212,20 +213,39 @@ def test_in_memory_nested_unit_of_work_joins_the_outer_transaction() -> None:
         engine.dispose()
 
 
-def test_read_only_unit_of_work_inside_a_writing_one(uow: Factory) -> None:
-    with uow() as u:
-        u.faq.put(_entry(), "admin")
+def test_two_processes_read_then_write_without_lock_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Chat and desk terminals share one SQLite file: a transaction that reads and then writes
+    while the other process writes must wait its turn, not fail with "database is locked"."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    upgrade(url)
+    first, second = sql_uow_factory(make_engine(url)), sql_uow_factory(make_engine(url))
+    inside = threading.Event()
+    errors: list[BaseException] = []
+
+    def slow_writer() -> None:
+        try:
+            with first() as u:
+                u.users.get("console", "a")
+                inside.set()
+                time.sleep(0.3)
+                u.users.add(UserRecord("console", "a"))
+                u.commit()
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    inside.wait(5)
+    with second() as u:
+        u.users.get("console", "b")
+        u.users.add(UserRecord("console", "b"))
         u.commit()
-    with uow() as outer:
-        outer.users.add(UserRecord("telegram", "u1"))
-        outer.messages.add(_inbound("ev-n"))
-        with uow() as inner:  # the FAQ index does this while the engine handles an event
-            assert inner.faq.revision() == 1
-            assert [e.id for e in inner.faq.all()] == ["password-reset"]
-            assert inner.users.get("telegram", "u1") is None  # not committed yet
-        outer.commit()
-    with uow() as u:
-        assert u.users.get("telegram", "u1") is not None
+    thread.join(10)
+    assert errors == []
+    with first() as u:
+        assert u.users.get("console", "a") is not None and u.users.get("console", "b") is not None
 
 
 def test_sql_unit_of_work_satisfies_the_port(uow: Factory) -> None:
