@@ -19,7 +19,17 @@ from bot.faq_index import FaqIndex
 from bot.ports import Clock, DeskDirectory, DuplicateEventError, UnitOfWork, UnitOfWorkFactory
 from bot.records import AuditEntry, Conversation, OutboxItem, Role, StoredMessage, Ticket, TicketEvent, UserRecord
 from bot.security import redact_secrets
-from bot.types import ButtonPress, ChannelAddress, Event, InboundMessage, OutboundMessage, SendReceipt, UserRef
+from bot.types import (
+    ButtonPress,
+    ChannelAddress,
+    Event,
+    InboundMessage,
+    OutboundMessage,
+    SendReceipt,
+    TicketSummary,
+    UserRef,
+    UserTickets,
+)
 from bot.wire import message_to_payload
 
 log = logging.getLogger(__name__)
@@ -218,6 +228,16 @@ class HelpdeskEngine:
     def t(self, lang: str, key: str, **fields: Any) -> str:
         """A user-facing text in ``lang``."""
         return texts.text(lang, key, **fields)
+
+    def open_tickets_for(self, user: UserRef) -> UserTickets:
+        """Query port for adapters (e.g. Slack's App Home): ``user``'s open tickets and language."""
+        with self.uow_factory() as uow:
+            record = uow.users.get(user.platform, user.user_id)
+            lang = (record.language if record is not None else None) or self.config.default_language
+            tickets = uow.tickets.open_for_requester(user.platform, user.user_id)
+            return UserTickets(
+                lang, tuple(TicketSummary(t.number, t.subject, str(t.status), t.owner_name) for t in tickets)
+            )
 
     @property
     def desk_lang(self) -> str:

@@ -175,6 +175,24 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    """One ticket as a user may see it (App Home, status lists); ``status`` is a TicketStatus value."""
+
+    number: str
+    subject: str
+    status: str
+    owner_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserTickets:
+    """A user's open tickets and the language to show them in (the engine's query answer)."""
+
+    language: str
+    tickets: tuple[TicketSummary, ...] = ()
+
+
 class Decision(StrEnum):
     """What the matcher advises for one question."""
 
