@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.dispatcher import OutboxDispatcher
 from bot.engine import EngineConfig, HelpdeskEngine
-from bot.faq_index import FaqIndex
+from bot.faq_admin import install_faq_admin
+from bot.faq_index import THRESHOLDS_SETTING, FaqIndex
 from bot.faq_service import import_entries
 from bot.ports import Channel, DeskDirectory, Sender, UnitOfWorkFactory
-from bot.records import OutboxItem
 from bot.settings import Settings
-from bot.types import ChannelAddress, FaqEntry, UserRef
+from bot.types import ChannelAddress, FaqEntry, InboundMessage, MatchThresholds, UserRef
 from knowledge_base.faq_file import load_faq_path
 from knowledge_base.matcher import FaqMatcher
 from storage.database import make_engine, upgrade
@@ -26,6 +27,7 @@ from storage.uow import sql_uow_factory
 log = logging.getLogger(__name__)
 
 BUNDLED_FAQ = Path(__file__).resolve().parent.parent / "knowledge_base" / "faq"
+BUNDLED_LABELLED = Path(__file__).resolve().parent.parent / "knowledge_base" / "labelled" / "calibrate.yaml"
 
 
 class SystemClock:
@@ -69,10 +71,21 @@ def prepare_database(settings: Settings) -> UnitOfWorkFactory:
     factory = uow_factory_for(settings)
     with factory() as uow:
         if not uow.faq.all() and not uow.faq.revision():
-            summary = import_entries(uow, bundled_faq_entries(settings), author="system:bootstrap")
+            entries = bundled_faq_entries(settings)
+            summary = import_entries(uow, entries, author="system:bootstrap")
+            if not settings.helpdesk_faq_path and BUNDLED_LABELLED.exists():
+                uow.faq.set_setting(THRESHOLDS_SETTING, asdict(bundled_thresholds(entries, settings)))
             uow.commit()
             log.info("loaded the starting FAQ: %s", summary)
     return factory
+
+
+def bundled_thresholds(entries: Sequence[FaqEntry], settings: Settings) -> MatchThresholds:
+    """Thresholds calibrated on the labelled queries shipped with the bundled FAQ."""
+    from knowledge_base.calibration import calibrate, load_labelled
+
+    matcher = FaqMatcher(entries, default_lang=settings.helpdesk_language)
+    return calibrate(matcher, load_labelled(BUNDLED_LABELLED)).thresholds
 
 
 def desk_address(settings: Settings) -> ChannelAddress:
@@ -103,7 +116,7 @@ def build(
     senders: Mapping[str, Sender],
     *,
     directories: Mapping[str, DeskDirectory] | None = None,
-    accepts: Callable[[OutboxItem], bool] | None = None,
+    chat_ids: Sequence[str] | None = None,
     clock: SystemClock | None = None,
     channels: Sequence[Channel] = (),
 ) -> Helpdesk:
@@ -121,9 +134,10 @@ def build(
         wake_dispatcher=lambda: dispatcher_box[0].wake() if dispatcher_box else None,
     )
     dispatcher = OutboxDispatcher(
-        uow_factory, senders, clock, engine, max_attempts=settings.outbox_max_attempts, accepts=accepts
+        uow_factory, senders, clock, engine, max_attempts=settings.outbox_max_attempts, chat_ids=chat_ids
     )
     dispatcher_box.append(dispatcher)
+    install_faq_admin(engine)
     return Helpdesk(settings, uow_factory, faq, engine, dispatcher, list(channels))
 
 
@@ -141,24 +155,23 @@ def platform_channels(settings: Settings) -> list[Channel]:
     return channels
 
 
-async def run_console(settings: Settings, name: str, *, desk: bool, also_channels: Sequence[Channel] = ()) -> None:
-    """A console chat (or desk) in this terminal, plus any platform channels given."""
+async def run_console(settings: Settings, name: str, *, desk: bool) -> None:
+    """A console chat (or desk) in this terminal; it delivers only what is addressed to it."""
     from handlers.console_adapter import DESK_CHAT_ID, DESK_HINT, ConsoleSender, console_loop, user_chat_id
 
     uow_factory = prepare_database(settings)
     chat_id = DESK_CHAT_ID if desk else user_chat_id(name)
     console = ConsoleSender(chat_id)
     senders: dict[str, Sender] = {"console": console}
-    for channel in also_channels:
-        senders[channel.platform] = channel.sender
-
-    def accepts(item: OutboxItem) -> bool:
-        return item.platform != "console" or console.accepts(item.chat_id)
-
-    directories = {c.platform: c.directory for c in also_channels if c.directory is not None}
-    helpdesk = build(settings, uow_factory, senders, accepts=accepts, directories=directories, channels=also_channels)
+    helpdesk = build(settings, uow_factory, senders, chat_ids=[chat_id])
     user = UserRef("console", f"desk:{name}" if desk else name, name)
-    print(DESK_HINT if desk else helpdesk.engine.t(settings.helpdesk_language, "greeting", name=name), flush=True)
+    if desk:
+        print(DESK_HINT, flush=True)
+    else:  # greet like a chat app does when a conversation is opened
+        start = uuid.uuid4().hex
+        await helpdesk.engine.handle(
+            InboundMessage(ChannelAddress("console", chat_id), user, "", start, command="start", event_id=start)
+        )
     await _serve(helpdesk, console_loop(helpdesk.engine, console, user, desk))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from bot.app import prepare_database, run_channels, run_console, platform_channels
+from bot.cli_report import register_report_commands
 from bot.faq_service import import_entries
 from bot.settings import Settings
 
@@ -20,6 +21,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 kb_app = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
+register_report_commands(app)  # helpdesk report, helpdesk demo-data
 
 
 def _settings() -> Settings:
@@ -177,6 +179,9 @@ def kb_match(
             if explain and candidate.components:
                 parts = "  (" + ", ".join(f"{k}={v:.2f}" for k, v in candidate.components) + ")"
             typer.echo(f"  {candidate.score:6.1f}  {candidate.entry_id}{parts}")
+
+
+from bot import cli_kb  # noqa: E402,F401  (adds kb show/history/rollback/delete/lint/calibrate)
 
 
 def main() -> None:

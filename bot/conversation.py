@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.cards import card_buttons, card_text
@@ -196,6 +197,9 @@ class _Ctx:
             if ticket is not None and ticket.is_open:
                 self.relay_to_desk(ticket, text, event)
                 return
+            if ticket is not None and _reopens_on_reply(ticket, self.turn.now):
+                self.reopen_by_reply(ticket, text, event)  # closed for want of a reply: this is it
+                return
             self.reset()
         if event.attachments:
             self.say(self.t("attachment_not_now"))
@@ -360,6 +364,20 @@ class _Ctx:
         self.set_state(ConversationState.WITH_SPECIALIST)
         self.conv.ticket_id = ticket.id
 
+    def reopen_by_reply(self, ticket: Ticket, text: str, event: InboundMessage) -> None:
+        """The user answered a ticket that was closed for want of their reply: reopen and relay."""
+        ticket.status = TicketStatus.CLAIMED if ticket.owner else TicketStatus.OPEN
+        ticket.closed_at = None
+        ticket.resolution = None
+        ticket.context = {k: v for k, v in ticket.context.items() if k not in ("auto_closed", "reopen_until")}
+        self.turn.event(ticket, "reopened", self.event.sender.key, by="reply")
+        self.say(self.t("reopened_by_reply", number=ticket.number))
+        self.engine.desk_side.to_thread(
+            self.turn, ticket, self.engine.t(self.engine.desk_lang, "desk_reopened_by_reply", number=ticket.number)
+        )
+        self.relay_to_desk(ticket, text, event)
+        self.engine.desk_side.update_card(self.turn, ticket)
+
     # ------------------------------------------------------------------------------ escalation
     async def escalate_existing(self, ticket: Ticket, reason: str) -> None:
         if ticket.status != TicketStatus.ANSWERED:
@@ -442,7 +460,8 @@ class _Ctx:
         ticket = self.current_ticket()
         if ticket is None:
             ticket = self.open_ticket(question, category=entry.category if entry else "other", status=TicketStatus.OPEN)
-        priority = Priority.HIGH if many_affected(answers) else Priority.NORMAL
+        topics = {item["key"]: item.get("topic", "") for item in context.get("plan", [])}
+        priority = Priority.HIGH if many_affected(answers, topics) else Priority.NORMAL
         self.escalate(ticket, priority, context.get("reason", "no_match"), answers, context.get("labels", {}))
 
     def escalate(
@@ -479,11 +498,13 @@ class _Ctx:
             ticket_id=ticket.id,
         )
         minutes = self.engine.response_estimator(priority, self.turn.now)
+        due_label = self.engine.response_due_label
+        due = due_label(self.turn.now, minutes, self.lang) if due_label is not None else ""
         self.say(
             self.t(
                 "ticket_opened",
                 number=ticket.number,
-                expected=self.t("duration", **_duration_parts(minutes)),
+                expected=self.t("duration", **_duration_parts(minutes), due=due),
             )
         )
         self.set_state(ConversationState.WITH_SPECIALIST)
@@ -546,6 +567,14 @@ class _Ctx:
 def rating_buttons(ticket: Ticket) -> tuple[Button, ...]:
     """1-5 rating buttons for ``ticket``."""
     return tuple(Button(str(n), "rate", f"{ticket.id}:{n}") for n in range(1, 6))
+
+
+def _reopens_on_reply(ticket: Ticket, now: datetime) -> bool:
+    """A ticket closed automatically for want of the user's reply, recently enough to reopen."""
+    if ticket.status != TicketStatus.CLOSED or not ticket.context.get("auto_closed"):
+        return False
+    until = ticket.context.get("reopen_until")
+    return until is None or now <= datetime.fromisoformat(str(until))
 
 
 def _duration_parts(minutes: int) -> dict[str, int]:

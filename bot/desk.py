@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cards import card_buttons, card_text
 from bot.conversation import rating_buttons
 from bot.records import OPEN_STATUSES, ConversationState, Priority, Ticket, TicketStatus
+from bot.security import redact_secrets
 from bot.types import Button, ButtonPress, Event, InboundMessage, OutboundMessage
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ class DeskSide:
             ticket.first_response_at = turn.now
         ticket.status = TicketStatus.WAITING_USER
         ticket.updated_at = turn.now
-        turn.event(ticket, "relayed", sender.key, direction="to_user")
+        turn.event(ticket, "relayed", sender.key, direction="to_user", text=redact_secrets(text)[0][:2000])
         turn.send(
             OutboundMessage(
                 self.engine.user_address(ticket),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -50,14 +50,14 @@ class OutboxDispatcher:
         clock: Clock,
         observer: DeliveryObserver,
         max_attempts: int = 6,
-        accepts: Callable[[OutboxItem], bool] | None = None,
+        chat_ids: Sequence[str] | None = None,
     ):
         self.uow_factory = uow_factory
         self.senders = dict(senders)
         self.clock = clock
         self.observer = observer
         self.max_attempts = max_attempts
-        self.accepts = accepts or (lambda item: True)
+        self.chat_ids = chat_ids  # a console process delivers only to its own terminal
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -83,7 +83,7 @@ class OutboxDispatcher:
         """One pass over the due rows; returns how many were delivered."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            due = [item for item in uow.outbox.due(now, self.senders.keys(), limit=200) if self.accepts(item)]
+            due = uow.outbox.due(now, self.senders.keys(), limit=200, chat_ids=self.chat_ids)
         delivered = 0
         held_chats: set[tuple[str, str]] = set()  # keep per-chat order: after a deferral, wait
         for item in due:
@@ -108,6 +108,9 @@ class OutboxDispatcher:
         return won
 
     async def _deliver(self, item_id: int) -> bool:
+        # Prepare in one transaction, send outside any (a send waits on the network, and an open
+        # SQLite write transaction would block every other writer in this process meanwhile), then
+        # record the outcome in a second one. The claim keeps other processes off the row.
         with self.uow_factory() as uow:
             item = uow.outbox.get(item_id)
             if item is None or item.status != OutboxStatus.PENDING:
@@ -123,18 +126,23 @@ class OutboxDispatcher:
                 if ticket.desk_chat_id == message.address.chat_id and message.address.thread_id is None:
                     message = _with_thread(message, ticket.desk_thread_id)
             sender = self.senders[item.platform]
-            try:
-                if message.thread_title:
-                    receipt = await sender.open_thread(message.address, message.thread_title, message)
-                else:
-                    receipt = await sender.send(message)
-            except DeliveryError as error:
-                self._failed(uow, item, error.reason, error.retry_after, error.permanent)
-                uow.commit()
-                return False
-            except Exception as error:  # network trouble and the like: retry
-                log.warning("delivery of outbox row %s failed: %r", item_id, error)
-                self._failed(uow, item, f"{type(error).__name__}: {error}", None, False)
+        failure: tuple[str, float | None, bool] | None = None
+        try:
+            if message.thread_title:
+                receipt = await sender.open_thread(message.address, message.thread_title, message)
+            else:
+                receipt = await sender.send(message)
+        except DeliveryError as error:
+            failure = (error.reason, error.retry_after, error.permanent)
+        except Exception as error:  # network trouble and the like: retry
+            log.warning("delivery of outbox row %s failed: %r", item_id, error)
+            failure = (f"{type(error).__name__}: {error}", None, False)
+        with self.uow_factory() as uow:
+            item = uow.outbox.get(item_id)
+            if item is None:
+                return failure is None
+            if failure is not None:
+                self._failed(uow, item, *failure)
                 uow.commit()
                 return False
             now = self.clock.now()

@@ -127,6 +127,9 @@ class HelpdeskEngine:
         self.response_estimator: Callable[[str, datetime], int] = (
             lambda priority, _now: int(self.config.first_response_minutes.get(priority, 240))
         )
+        # Optional: the due time (now, minutes, language) -> "Monday 11:30" told with that estimate;
+        # set by the SLA jobs (bot.jobs), "" or None for none.
+        self.response_due_label: Callable[[datetime, int, str], str] | None = None
         # Imported here to keep the module graph one-way (they import Turn from this module).
         from bot.conversation import UserSide
         from bot.desk import DeskSide

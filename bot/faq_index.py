@@ -60,6 +60,11 @@ class FaqIndex:
         self._revision = revision
         return True
 
+    def invalidate(self) -> None:
+        """Make the next :meth:`refresh` look at the database whatever the interval (after an edit)."""
+        self._checked_at = float("-inf")
+        self._revision = None
+
     def match(self, text: str, lang: str | None = None) -> MatchResult:
         """Match ``text`` against the FAQ as of the last :meth:`refresh`."""
         return self._finder.match(text, lang)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
+from bot.faq_drafts import FaqDraft
 from bot.records import (
     AuditEntry,
     Conversation,
@@ -85,6 +86,8 @@ class TicketRepository(Protocol):
     def list_created_between(self, start: datetime, end: datetime) -> list[Ticket]: ...
     def add_event(self, event: TicketEvent) -> None: ...
     def events(self, ticket_id: int) -> list[TicketEvent]: ...
+    def events_for(self, ticket_ids: Iterable[int]) -> dict[int, list[TicketEvent]]: ...
+    def resolved_between(self, start: datetime, end: datetime) -> list[Ticket]: ...
 
 
 class MessageRepository(Protocol):
@@ -97,7 +100,9 @@ class MessageRepository(Protocol):
 class OutboxRepository(Protocol):
     def add(self, item: OutboxItem) -> OutboxItem: ...
     def get(self, item_id: int) -> OutboxItem | None: ...
-    def due(self, now: datetime, platforms: Iterable[str], limit: int = 50) -> list[OutboxItem]: ...
+    def due(
+        self, now: datetime, platforms: Iterable[str], limit: int = 50, chat_ids: Iterable[str] | None = None
+    ) -> list[OutboxItem]: ...
     def claim(self, item_id: int, until: datetime, now: datetime | None = None) -> bool: ...
 
 
@@ -117,6 +122,35 @@ class AuditRepository(Protocol):
     def recent(self, limit: int = 50) -> list[AuditEntry]: ...
 
 
+class JobRunRepository(Protocol):
+    """Claims of scheduled work (a recap period, a reminder step), once per (job, key) across processes."""
+
+    def claim(
+        self,
+        job: str,
+        key: str,
+        now: datetime,
+        *,
+        owner: str = "",
+        stale_after: timedelta | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> bool: ...
+    def finish(self, job: str, key: str, now: datetime, detail: dict[str, Any] | None = None) -> None: ...
+    def release(self, job: str, key: str) -> None: ...
+    def claimed_at(self, job: str, key: str) -> datetime | None: ...
+    def is_done(self, job: str, key: str) -> bool: ...
+    def claimed_keys(self, job: str, keys: Iterable[str]) -> set[str]: ...
+
+
+class DraftRepository(Protocol):
+    """FAQ entries proposed by specialists (:mod:`bot.faq_drafts`)."""
+
+    def add(self, draft: FaqDraft) -> FaqDraft: ...
+    def get(self, draft_id: int) -> FaqDraft | None: ...
+    def pending(self) -> list[FaqDraft]: ...
+    def for_ticket(self, ticket_id: int) -> list[FaqDraft]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; ``commit`` or it rolls back on exit."""
 
@@ -127,6 +161,8 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     faq: FaqRepository
     audit: AuditRepository
+    jobs: JobRunRepository
+    drafts: DraftRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

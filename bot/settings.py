@@ -5,7 +5,7 @@ Only the composition root and the CLI build a ``Settings``; nothing reads config
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
@@ -44,6 +44,38 @@ class Settings(BaseSettings):
     )
     outbox_max_attempts: int = Field(default=6, alias="OUTBOX_MAX_ATTEMPTS")
 
+    # --- Reports and SLA ------------------------------------------------------------------
+    # Where recaps are posted (platform:chat_id, e.g. telegram:-100123, slack:C0123, console:desk);
+    # empty: the desk channel.
+    report_channel: str = Field(default="", alias="REPORT_CHANNEL")
+    # Cron expressions (minute hour day month weekday) in HELPDESK_TIMEZONE; empty disables.
+    report_daily_cron: str = Field(default="0 8 * * *", alias="REPORT_DAILY_CRON")
+    report_weekly_cron: str = Field(default="0 8 * * mon", alias="REPORT_WEEKLY_CRON")
+    report_monthly_cron: str = Field(default="", alias="REPORT_MONTHLY_CRON")
+    # A resolved ticket reopened within this many days counts as "reopened" in recaps.
+    report_reopen_days: int = Field(default=7, alias="REPORT_REOPEN_DAYS")
+    # Resolution targets in business minutes per priority (a 08:00-17:00 day has 540).
+    sla_resolution_minutes: str = Field(
+        default="urgent=240,high=540,normal=1620,low=2700", alias="SLA_RESOLUTION_MINUTES"
+    )
+    # Opening hours the SLA clocks run in ("mon-fri 08:00-17:00", "24/7", segments joined with ;).
+    business_hours: str = Field(default="mon-fri 08:00-17:00", alias="BUSINESS_HOURS")
+    # Days the desk is closed: comma-separated YYYY-MM-DD.
+    holidays: str = Field(default="", alias="HOLIDAYS")
+    # An unclaimed ticket is re-announced this many minutes before its first-response target.
+    sla_reminder_margin_minutes: int = Field(default=30, alias="SLA_REMINDER_MARGIN_MINUTES")
+    # An unclaimed urgent ticket pings the desk again every this many (business) minutes.
+    urgent_reping_minutes: int = Field(default=10, alias="URGENT_REPING_MINUTES")
+    # Working days a ticket waits on the user before one reminder; more working days before it closes.
+    followup_days: int = Field(default=3, alias="FOLLOWUP_DAYS")
+    followup_close_days: int = Field(default=4, alias="FOLLOWUP_CLOSE_DAYS")
+    # Days after an auto-close during which a reply from the user reopens the ticket.
+    followup_reopen_days: int = Field(default=14, alias="FOLLOWUP_REOPEN_DAYS")
+    # Hours after resolution before one reminder to rate a ticket (0 disables).
+    rating_reminder_hours: int = Field(default=24, alias="RATING_REMINDER_HOURS")
+    # How often the SLA and follow-up jobs look at the tickets.
+    jobs_interval_seconds: int = Field(default=60, alias="JOBS_INTERVAL_SECONDS")
+
     # --- Telegram -------------------------------------------------------------------------
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
     telegram_desk_chat_id: str = Field(default="", alias="TELEGRAM_DESK_CHAT_ID")
@@ -72,6 +104,23 @@ class Settings(BaseSettings):
     def _check_language(cls, value: str) -> str:
         if value not in ("id", "en"):
             raise ValueError("HELPDESK_LANGUAGE must be 'id' or 'en'")
+        return value
+
+    @field_validator("business_hours", "holidays", "sla_resolution_minutes", "sla_first_response_minutes")
+    @classmethod
+    def _check_sla(cls, value: str, info: ValidationInfo) -> str:
+        from bot import sla
+
+        checks = {
+            "business_hours": sla.BusinessHours.parse,
+            "holidays": sla.parse_holidays,
+            "sla_resolution_minutes": sla.parse_targets,
+            "sla_first_response_minutes": sla.parse_targets,
+        }
+        try:
+            checks[info.field_name or ""](value)
+        except sla.SlaConfigError as error:
+            raise ValueError(str(error)) from error
         return value
 
     def first_response_minutes(self) -> dict[str, int]:

@@ -41,28 +41,51 @@ STANDARD_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+# What an FAQ entry's own triage question is about, so the standard question on the same topic is
+# not asked a second time.
+QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("affected", re.compile(r"\b(rekan|colleagues?|orang lain|others?|siapa saja|everyone|semua|tim|team)\b", re.I)),
+    ("error", re.compile(r"\b(error|pesan|message|kode|code|muncul|appears?)\b", re.I)),
+    ("since", re.compile(r"\b(sejak|since|kapan|when)\b", re.I)),
+    ("device", re.compile(r"\b(perangkat|device|aplikasi|app|application|laptop|komputer|computer|ponsel|phone)\b", re.I)),
+)
+
 # An answer to "how many people are affected" that means more than one person.
 _MANY_AFFECTED = re.compile(
     r"\b(semua|semuanya|seluruh|banyak|everyone|everybody|all|whole|many|team|tim|divisi|department|"
-    r"lantai|floor|kantor|office)\b|\b([2-9]|\d{2,})\b",
+    r"satu\s+lantai|whole\s+floor|sekantor|rekan-rekan|others|yang\s+lain|juga)\b",
     re.IGNORECASE,
 )
 
 
+def question_topic(question: str) -> str | None:
+    """The standard topic an FAQ-specific triage question covers, if any."""
+    for topic, pattern in QUESTION_TOPICS:
+        if pattern.search(question):
+            return topic
+    return None
+
+
 def plan_questions(text: str, entry: FaqEntry | None, lang: str) -> list[dict[str, str]]:
-    """The questions to ask for ``text``: entry-specific ones first, then the standard ones the
-    text does not already answer. Each item is ``{"key": ..., "text": ...}`` where ``text`` is
-    set for entry questions and empty for standard ones (the engine words those)."""
+    """The questions to ask for ``text``: the entry's own questions first, then the standard ones
+    that neither the text nor the entry's questions already cover. Each item is
+    ``{"key", "text", "topic"}``; ``text`` is empty for standard questions (the engine words those)."""
     plan: list[dict[str, str]] = []
+    covered: set[str] = set()
     if entry is not None:
-        for index, question in enumerate(entry.triage.get(lang) or next(iter(entry.triage.values()), ())):
-            plan.append({"key": f"faq{index}", "text": question})
+        own = entry.triage.get(lang) or next(iter(entry.triage.values()), ())
+        for index, question in enumerate(own):
+            topic = question_topic(question) or ""
+            covered.add(topic)
+            plan.append({"key": f"faq{index}", "text": question, "topic": topic})
     for key, already_said in STANDARD_QUESTIONS:
-        if not already_said.search(text):
-            plan.append({"key": key, "text": ""})
+        if key not in covered and not already_said.search(text):
+            plan.append({"key": key, "text": "", "topic": key})
     return plan
 
 
-def many_affected(answers: dict[str, str]) -> bool:
-    """Whether the triage answers say more than one person is affected."""
-    return bool(_MANY_AFFECTED.search(answers.get("affected", "")))
+def many_affected(answers: dict[str, str], topics: dict[str, str] | None = None) -> bool:
+    """Whether the answers on the "who is affected" topic say more than one person is."""
+    topics = topics or {}
+    relevant = [answer for key, answer in answers.items() if key == "affected" or topics.get(key) == "affected"]
+    return any(_MANY_AFFECTED.search(answer) for answer in relevant)

@@ -46,10 +46,6 @@ class ConsoleSender:
         self._ids = itertools.count(1)
         self.last_buttons: _Shown | None = None
 
-    def accepts(self, chat_id: str) -> bool:
-        """Whether this terminal shows messages for ``chat_id``."""
-        return chat_id == self.chat_id
-
     async def send(self, message: OutboundMessage) -> SendReceipt:
         """Print ``message`` (buttons as numbered choices)."""
         message_id = f"c{uuid.uuid4().hex[:10]}"

@@ -1,8 +1,9 @@
 """Slack channel: a slack-bolt ``AsyncApp`` that feeds the engine and a sender for the outbox.
 
 Users talk to the helpdesk in a direct message with the app, or by mentioning it in a channel
-(answered in a thread). Specialists work tickets in the desk channel, one thread per ticket: the
-ticket card opens the thread and replies in it are the ticket's conversation.
+(answered in the mention's thread, which is part of that conversation's chat id). Specialists work
+tickets in the desk channel, one thread per ticket: the ticket card opens the thread and replies
+in it are the ticket's conversation.
 
 Inbound, the adapter turns Slack events into the core's value types and calls ``sink.handle``:
 
@@ -46,7 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import texts
-from bot.ports import EventSink
+from bot.ports import DeskDirectory, EventSink, Sender
 from bot.types import (
     Attachment,
     Button,
@@ -127,6 +128,22 @@ def make_client(token: str, api_url: str) -> AsyncWebClient:
     )
 
 
+def mention_chat_id(channel: str, thread_ts: str) -> str:
+    """The chat id of a conversation started by a mention: the channel *and* the mention's thread.
+
+    Chat ids are the adapter's to interpret: with the thread in it, everything the engine sends to
+    that conversation later (answers, a specialist's relayed replies, the rating) stays in the
+    mention's thread instead of landing in the channel itself.
+    """
+    return f"{channel}/{thread_ts}"
+
+
+def split_chat_id(chat_id: str) -> tuple[str, str | None]:
+    """``(channel, thread_ts)`` from a chat id (``thread_ts`` only for mention conversations)."""
+    channel, _, thread = chat_id.partition("/")
+    return channel, thread or None
+
+
 # ------------------------------------------------------------------------------------ sender
 class SlackSender:
     """Delivers outbound messages with the Slack Web API; implements ``Sender``.
@@ -156,19 +173,23 @@ class SlackSender:
         return channel_id
 
     async def _channel(self, chat_id: str) -> str:
-        if chat_id[:1] in ("U", "W"):
-            return await self.dm_channel(chat_id)
-        return chat_id
+        channel, _ = split_chat_id(chat_id)
+        if channel[:1] in ("U", "W"):
+            return await self.dm_channel(channel)
+        return channel
 
     async def send(self, message: OutboundMessage) -> SendReceipt:
         """Post, update, react, upload or post ephemerally, as ``message`` asks."""
         address = message.address
         channel = await self._channel(address.chat_id)
-        thread_ts = address.thread_id
+        thread_ts = address.thread_id or split_chat_id(address.chat_id)[1]
         if message.reaction and message.reply_to_id:
             try:
                 await _call(
-                    self.client.reactions_add, channel=channel, timestamp=message.reply_to_id, name=message.reaction
+                    self.client.reactions_add,
+                    channel=channel,
+                    timestamp=message.reply_to_id,
+                    name=message.reaction,
                 )
                 return SendReceipt(address, message.reply_to_id)
             except DeliveryError as error:
@@ -237,7 +258,7 @@ class SlackSender:
             filename="image.png",
             title="image.png",
             initial_comment=text,
-            thread_ts=message.address.thread_id,
+            thread_ts=message.address.thread_id or split_chat_id(message.address.chat_id)[1],
         )
         file_info = response.get("file") or {}
         return SendReceipt(message.address, str(file_info.get("id") or ""))
@@ -247,7 +268,9 @@ class SlackSender:
 class SlackDeskDirectory:
     """Desk membership from ``conversations.members`` of the desk channel, cached briefly.
 
-    Ids listed in ``HELPDESK_SPECIALISTS`` count too; the engine checks those itself.
+    Ids listed in ``HELPDESK_SPECIALISTS`` count too; the engine checks those itself. A failed
+    lookup is remembered for ``failure_ttl_seconds`` (and raised again at once, so the engine
+    grants nothing) rather than retried on every event.
     """
 
     def __init__(
@@ -256,13 +279,17 @@ class SlackDeskDirectory:
         channel_id: str,
         ttl_seconds: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
+        failure_ttl_seconds: float = 5.0,
     ):
         self.client = client
         self.channel_id = channel_id
         self.ttl_seconds = ttl_seconds
+        self.failure_ttl_seconds = failure_ttl_seconds
         self._monotonic = monotonic
         self._members: frozenset[str] = frozenset()
         self._fetched_at = float("-inf")
+        self._failure: DeliveryError | None = None
+        self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def is_desk_member(self, user: UserRef) -> bool:
@@ -274,20 +301,28 @@ class SlackDeskDirectory:
     async def members(self) -> frozenset[str]:
         """The desk channel's member ids (at most ``ttl_seconds`` old)."""
         async with self._lock:
-            if self._monotonic() - self._fetched_at < self.ttl_seconds:
+            now = self._monotonic()
+            if now - self._fetched_at < self.ttl_seconds:
                 return self._members
+            if self._failure is not None and now - self._failed_at < self.failure_ttl_seconds:
+                raise self._failure
             found: set[str] = set()
             cursor: str | None = None
-            for _ in range(100):  # 100 pages of 200 is far beyond any desk
-                response = await _call(
-                    self.client.conversations_members, channel=self.channel_id, limit=200, cursor=cursor
-                )
-                found.update(str(m) for m in response.get("members") or [])
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    break
+            try:
+                for _ in range(100):  # 100 pages of 200 is far beyond any desk
+                    response = await _call(
+                        self.client.conversations_members, channel=self.channel_id, limit=200, cursor=cursor
+                    )
+                    found.update(str(m) for m in response.get("members") or [])
+                    cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                    if not cursor:
+                        break
+            except DeliveryError as error:
+                self._failure, self._failed_at = error, self._monotonic()
+                raise
             self._members = frozenset(found)
             self._fetched_at = self._monotonic()
+            self._failure = None
             return self._members
 
 
@@ -347,7 +382,9 @@ class SlackChannel:
         if not bot_token:
             raise ValueError("SLACK_BOT_TOKEN is required for the Slack channel")
         if not app_token and not signing_secret:
-            raise ValueError("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+            raise ValueError(
+                "Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
         self.app_token = app_token
         self.desk_channel_id = desk_channel_id
         self.http_listen = http_listen
@@ -361,8 +398,10 @@ class SlackChannel:
             process_before_response=True,
             request_verification_enabled=bool(signing_secret) or not app_token,
         )
-        self.sender = SlackSender(self.client)
-        self.directory = SlackDeskDirectory(self.client, desk_channel_id)
+        self.slack_sender = SlackSender(self.client)
+        self.desk_directory = SlackDeskDirectory(self.client, desk_channel_id)
+        self.sender: Sender = self.slack_sender
+        self.directory: DeskDirectory | None = self.desk_directory
         self._sink: EventSink | None = None
         self._names: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -422,9 +461,10 @@ class SlackChannel:
 
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until the work handed off after acknowledgements is done (used by tests)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._tasks and asyncio.get_running_loop().time() < deadline:
-            await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks and loop.time() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - loop.time()))
 
     async def _http_events(self, request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
@@ -439,12 +479,16 @@ class SlackChannel:
         self.app.command(SLASH_COMMAND)(self._on_command)
         self.app.block_action(_action_pattern())(self._on_action)
 
-    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         inbound = await self.message_event(body, event, context.bot_user_id)
         if inbound is not None:
             await self._handle(inbound)  # before the acknowledgement: stored first
 
-    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def _on_mention(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         inbound = await self.mention_event(body, event, context.bot_user_id)
         if inbound is not None:
             await self._handle(inbound)
@@ -502,7 +546,11 @@ class SlackChannel:
     async def mention_event(
         self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None = None
     ) -> InboundMessage | None:
-        """An ``app_mention`` in a channel, answered in the mention's thread."""
+        """An ``app_mention`` in a channel, answered in the mention's thread.
+
+        Its chat id is ``channel/thread_ts`` (see :func:`mention_chat_id`), so the whole
+        conversation, a ticket's relayed replies included, stays in that thread.
+        """
         user = str(event.get("user") or "")
         channel = str(event.get("channel") or "")
         ts = str(event.get("ts") or "")
@@ -512,7 +560,7 @@ class SlackChannel:
             return None  # the message event carries these
         thread = str(event.get("thread_ts") or ts)
         return InboundMessage(
-            address=ChannelAddress(SLACK, channel, thread),
+            address=ChannelAddress(SLACK, mention_chat_id(channel, thread), thread),
             sender=await self.user_ref(user),
             text=mrkdwn_to_plain(strip_mention(str(event.get("text") or ""), bot_user_id)),
             message_id=ts,
@@ -538,7 +586,7 @@ class SlackChannel:
             is_direct = False
         else:
             try:
-                address = ChannelAddress(SLACK, await self.sender.dm_channel(user))
+                address = ChannelAddress(SLACK, await self.slack_sender.dm_channel(user))
             except DeliveryError:
                 log.warning("could not open a DM with %s; answering in %s", user, channel)
                 address = ChannelAddress(SLACK, channel)
@@ -568,10 +616,13 @@ class SlackChannel:
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         thread_ts = message.get("thread_ts") or container.get("thread_ts")
         thread = str(thread_ts) if thread_ts and thread_ts != message_ts else None
+        chat_id = channel
+        if thread and channel != self.desk_channel_id and not channel.startswith("D"):
+            chat_id = mention_chat_id(channel, thread)  # a button in a mention's thread
         name, value = Button.parse_callback(str(action.get("value") or ""))
         stamp = str(action.get("action_ts") or "") or _digest(body)
         return ButtonPress(
-            address=ChannelAddress(SLACK, channel, thread),
+            address=ChannelAddress(SLACK, chat_id, thread),
             sender=await self.user_ref(str(user["id"]), str(user.get("name") or user.get("username") or "")),
             action=name,
             value=value,
@@ -602,7 +653,22 @@ class SlackChannel:
     async def _handle(self, event: Event) -> None:
         if self._sink is None:
             raise RuntimeError("the Slack channel is not started")
+        await self._warm_directory(event.sender)
         await self._sink.handle(event)
+
+    async def _warm_directory(self, user: UserRef) -> None:
+        """Fetch desk membership *before* the engine opens its transaction.
+
+        The engine asks the directory while its unit of work is open; an answer from the cache
+        comes back without yielding to the event loop, so no network wait happens inside the
+        transaction (on SQLite it holds the write lock that the dispatcher needs meanwhile).
+        """
+        if user.platform != SLACK or not self.desk_directory.channel_id:
+            return
+        try:
+            await self.desk_directory.members()
+        except DeliveryError as error:
+            log.warning("Slack: desk membership lookup failed: %s", error.reason)
 
     async def _command(self, command: dict[str, Any]) -> None:
         inbound = await self.command_message(command)

@@ -88,7 +88,9 @@ def button_action_id(index: int) -> str:
     return f"{ACTION_PREFIX}{index}"
 
 
-def message_blocks(text: str, buttons: Sequence[Button] = (), notes: Sequence[str] = ()) -> list[dict[str, Any]]:
+def message_blocks(
+    text: str, buttons: Sequence[Button] = (), notes: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """A section (or several, for long text) with the escaped text, then the buttons.
 
     ``notes`` are lines already in mrkdwn (attachment notes) shown in a context block.
@@ -106,7 +108,7 @@ def message_blocks(text: str, buttons: Sequence[Button] = (), notes: Sequence[st
             {
                 "type": "button",
                 "action_id": button_action_id(index),
-                "text": {"type": "plain_text", "text": button.label[:BUTTON_LABEL_LIMIT] or "?", "emoji": True},
+                "text": {"type": "plain_text", "text": button.label[:BUTTON_LABEL_LIMIT] or "?"},
                 "value": button.callback_data,
             }
         )

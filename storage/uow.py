@@ -30,11 +30,14 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import SQLModel, col, select
 
+from bot.faq_drafts import DraftStatus, FaqDraft
 from bot.ports import (
     AuditRepository,
     ConversationRepository,
+    DraftRepository,
     DuplicateEventError,
     FaqRepository,
+    JobRunRepository,
     MessageRepository,
     OutboxRepository,
     TicketRepository,
@@ -67,6 +70,8 @@ from storage.tables import (
     UserRow,
     as_utc,
 )
+from storage.tables_drafts import FaqDraftRow
+from storage.uow_jobs import SqlJobRunRepository
 
 R = TypeVar("R")  # a record dataclass
 W = TypeVar("W", bound=SQLModel)  # its table row
@@ -152,6 +157,7 @@ _MAPPERS: dict[type[Any], RecordMapper[Any, Any]] = {
     OutboxItem: RecordMapper(OutboxItem, OutboxRow),
     AuditEntry: RecordMapper(AuditEntry, AuditRow),
     FaqVersion: RecordMapper(FaqVersion, FaqVersionRow),
+    FaqDraft: RecordMapper(FaqDraft, FaqDraftRow),
 }
 
 
@@ -350,6 +356,29 @@ class SqlTicketRepository(_Base):
             .order_by(col(TicketEventRow.id)),
         )
 
+    def events_for(self, ticket_ids: Iterable[int]) -> dict[int, list[TicketEvent]]:
+        """The histories of many tickets at once (for reports and jobs), each oldest first."""
+        wanted = sorted(set(ticket_ids))
+        found: dict[int, list[TicketEvent]] = {ticket_id: [] for ticket_id in wanted}
+        for i in range(0, len(wanted), 500):
+            stmt = (
+                select(TicketEventRow)
+                .where(col(TicketEventRow.ticket_id).in_(wanted[i : i + 500]))
+                .order_by(col(TicketEventRow.id))
+            )
+            for event in self._records(TicketEvent, stmt):
+                found[event.ticket_id].append(event)
+        return found
+
+    def resolved_between(self, start: datetime, end: datetime) -> list[Ticket]:
+        """Tickets whose ``resolved_at`` is in ``[start, end)``, oldest resolution first."""
+        return self._records(
+            Ticket,
+            select(TicketRow)
+            .where(col(TicketRow.resolved_at) >= start, col(TicketRow.resolved_at) < end)
+            .order_by(col(TicketRow.resolved_at), col(TicketRow.id)),
+        )
+
 
 class SqlMessageRepository(_Base):
     """``MessageRepository``: every message in and out."""
@@ -418,22 +447,22 @@ class SqlOutboxRepository(_Base):
         """Outbox item ``item_id``, if it exists."""
         return self._by_id(OutboxItem, item_id)
 
-    def due(self, now: datetime, platforms: Iterable[str], limit: int = 50) -> list[OutboxItem]:
-        """Pending items for ``platforms`` whose ``next_attempt_at`` is unset or ``<= now``, oldest first."""
+    def due(
+        self, now: datetime, platforms: Iterable[str], limit: int = 50, chat_ids: Iterable[str] | None = None
+    ) -> list[OutboxItem]:
+        """Pending items for ``platforms`` (and, if given, only those ``chat_ids``) whose
+        ``next_attempt_at`` is unset or ``<= now``, oldest first."""
         wanted = sorted(set(platforms))
         if not wanted:
             return []
-        return self._records(
-            OutboxItem,
-            select(OutboxRow)
-            .where(
-                OutboxRow.status == OutboxStatus.PENDING.value,
-                col(OutboxRow.platform).in_(wanted),
-                or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now),
-            )
-            .order_by(col(OutboxRow.id))
-            .limit(limit),
+        query = select(OutboxRow).where(
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            col(OutboxRow.platform).in_(wanted),
+            or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now),
         )
+        if chat_ids is not None:
+            query = query.where(col(OutboxRow.chat_id).in_(sorted(set(chat_ids))))
+        return self._records(OutboxItem, query.order_by(col(OutboxRow.id)).limit(limit))
 
     def claim(self, item_id: int, until: datetime, now: datetime | None = None) -> bool:
         """Take item ``item_id`` for delivery until ``until``; True only for the one caller that won.
@@ -647,6 +676,34 @@ class SqlAuditRepository(_Base):
         return self._records(AuditEntry, select(AuditRow).order_by(col(AuditRow.id).desc()).limit(limit))
 
 
+class SqlDraftRepository(_Base):
+    """``DraftRepository``: FAQ entries proposed by specialists."""
+
+    def add(self, draft: FaqDraft) -> FaqDraft:
+        """Insert ``draft``; sets and returns it with its ``id`` (its number)."""
+        return self._insert(draft)
+
+    def get(self, draft_id: int) -> FaqDraft | None:
+        """Draft ``draft_id``, if it exists."""
+        return self._by_id(FaqDraft, draft_id)
+
+    def pending(self) -> list[FaqDraft]:
+        """Drafts waiting for an admin, oldest first."""
+        return self._records(
+            FaqDraft,
+            select(FaqDraftRow)
+            .where(FaqDraftRow.status == DraftStatus.PENDING.value)
+            .order_by(col(FaqDraftRow.id)),
+        )
+
+    def for_ticket(self, ticket_id: int) -> list[FaqDraft]:
+        """Every draft proposed from ``ticket_id``, oldest first."""
+        return self._records(
+            FaqDraft,
+            select(FaqDraftRow).where(FaqDraftRow.ticket_id == ticket_id).order_by(col(FaqDraftRow.id)),
+        )
+
+
 # Units of work open per thread on single-connection (in-memory SQLite) engines.
 _open_on_shared = threading.local()
 
@@ -680,6 +737,8 @@ class SqlUnitOfWork:
         self.outbox: OutboxRepository = SqlOutboxRepository(self)
         self.faq: FaqRepository = SqlFaqRepository(self)
         self.audit: AuditRepository = SqlAuditRepository(self)
+        self.drafts: DraftRepository = SqlDraftRepository(self)
+        self.jobs: JobRunRepository = SqlJobRunRepository(self)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._shared:
