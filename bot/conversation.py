@@ -68,7 +68,9 @@ class _Ctx:
 
     # ------------------------------------------------------------------------------- helpers
     def t(self, key: str, **fields: Any) -> str:
-        return self.engine.t(self.lang, key, **fields)
+        # Commands are "/ticket" on most platforms but "/helpdesk ticket" on Slack.
+        prefix = "/helpdesk " if self.event.address.platform == "slack" else "/"
+        return self.engine.t(self.lang, key, c=prefix, **fields)
 
     def say(self, text: str, buttons: tuple[Button, ...] = (), **kw: Any) -> None:
         self.turn.send(OutboundMessage(self.address, text, buttons), **kw)
@@ -356,6 +358,7 @@ class _Ctx:
             OutboundMessage(
                 self.engine.desk_thread(ticket),
                 self.engine.t(self.engine.desk_lang, "desk_reopened", number=ticket.number),
+                reopen_thread=True,
             ),
             purpose="desk",
             ticket_id=ticket.id,
@@ -373,7 +376,10 @@ class _Ctx:
         self.turn.event(ticket, "reopened", self.event.sender.key, by="reply")
         self.say(self.t("reopened_by_reply", number=ticket.number))
         self.engine.desk_side.to_thread(
-            self.turn, ticket, self.engine.t(self.engine.desk_lang, "desk_reopened_by_reply", number=ticket.number)
+            self.turn,
+            ticket,
+            self.engine.t(self.engine.desk_lang, "desk_reopened_by_reply", number=ticket.number),
+            reopen_thread=True,
         )
         self.relay_to_desk(ticket, text, event)
         self.engine.desk_side.update_card(self.turn, ticket)

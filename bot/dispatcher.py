@@ -12,7 +12,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.ports import Clock, Sender, UnitOfWork, UnitOfWorkFactory
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60
 MAX_BACKOFF_SECONDS = 300
 WAIT_FOR_CARD_SECONDS = 2
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class DeliveryObserver(Protocol):
@@ -83,12 +84,17 @@ class OutboxDispatcher:
         """One pass over the due rows; returns how many were delivered."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            due = uow.outbox.due(now, self.senders.keys(), limit=200, chat_ids=self.chat_ids)
+            pending = uow.outbox.due(FAR_FUTURE, self.senders.keys(), limit=500, chat_ids=self.chat_ids)
         delivered = 0
-        held_chats: set[tuple[str, str]] = set()  # keep per-chat order: after a deferral, wait
-        for item in due:
+        # Keep each chat's order: a message waiting for a retry (or being sent by another process)
+        # holds back the later messages to the same chat.
+        held_chats: set[tuple[str, str]] = set()
+        for item in pending:
             chat = (item.platform, item.chat_id)
             if chat in held_chats:
+                continue
+            if item.next_attempt_at is not None and item.next_attempt_at > now:
+                held_chats.add(chat)
                 continue
             assert item.id is not None
             if not self._claim(item.id):

@@ -117,6 +117,7 @@ class HelpdeskEngine:
         self.directories = dict(directories or {})
         self.wake_dispatcher = wake_dispatcher
         self._lock = asyncio.Lock()
+        self._roles: dict[str, Role] = {}  # the current event's sender, looked up before its transaction
         # Extension points for features that live in their own modules (FAQ editing, reports):
         # a command word, a button action or a conversation state routed to a handler.
         self.commands: dict[str, CommandHandler] = {}
@@ -142,6 +143,9 @@ class HelpdeskEngine:
         """Process one platform event end to end (dedupe, store, decide, queue replies)."""
         async with self._lock:
             self.faq.refresh()
+            # Look the sender's role up before the transaction: a desk-membership check may wait
+            # on the platform's API, and no database transaction should stay open meanwhile.
+            self._roles = {event.sender.key: await self._lookup_role(event.sender)}
             with self.uow_factory() as uow:
                 turn = Turn(uow, self.clock.now())
                 if not self._record_inbound(turn, event):
@@ -197,6 +201,10 @@ class HelpdeskEngine:
     # ------------------------------------------------------------------------------------ roles
     async def role_of(self, user: UserRef) -> Role:
         """The role ``user`` holds; checked here for every privileged action."""
+        known = self._roles.get(user.key)
+        return known if known is not None else await self._lookup_role(user)
+
+    async def _lookup_role(self, user: UserRef) -> Role:
         if user.key in self.config.admins:
             return Role.ADMIN
         if user.key in self.config.specialists:

@@ -136,6 +136,8 @@ class OutboundMessage:
     - ``reaction``: mark the message ``reply_to_id`` with this reaction (e.g. "delivered") where the
       platform has reactions; ``text`` is the fallback where it has not.
     - ``close_thread``: close the thread after posting (a resolved ticket's forum topic).
+    - ``reopen_thread``: reopen the thread before posting, if the platform closed it (a reopened
+      ticket's forum topic, where only admins may write while it is closed).
     - ``ephemeral_user_id``: show the message only to that user where the platform can (Slack
       ephemeral messages); elsewhere it is an ordinary message.
     """
@@ -151,6 +153,7 @@ class OutboundMessage:
     reaction: str | None = None
     close_thread: bool = False
     ephemeral_user_id: str | None = None
+    reopen_thread: bool = False
 
 
 @dataclass(frozen=True, slots=True)

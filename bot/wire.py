@@ -22,6 +22,7 @@ def message_to_payload(message: OutboundMessage) -> dict[str, Any]:
         "reaction": message.reaction,
         "close_thread": message.close_thread,
         "ephemeral_user_id": message.ephemeral_user_id,
+        "reopen_thread": message.reopen_thread,
     }
 
 
@@ -41,4 +42,5 @@ def payload_to_message(payload: dict[str, Any]) -> OutboundMessage:
         reaction=payload.get("reaction"),
         close_thread=bool(payload.get("close_thread", False)),
         ephemeral_user_id=payload.get("ephemeral_user_id"),
+        reopen_thread=bool(payload.get("reopen_thread", False)),
     )

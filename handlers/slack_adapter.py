@@ -355,7 +355,7 @@ def home_view(summary: UserTickets) -> dict[str, Any]:
         lines = [texts.text(lang, "status_none")]
     blocks = message_blocks("\n".join(lines))
     blocks.append({"type": "divider"})
-    blocks.extend(message_blocks(texts.text(lang, "help")))
+    blocks.extend(message_blocks(texts.text(lang, "help", c="/helpdesk ")))
     return {"type": "home", "blocks": blocks}
 
 

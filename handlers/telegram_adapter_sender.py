@@ -287,6 +287,8 @@ class TelegramSender:
         reply_to = (
             int(message.reply_to_id) if message.reply_to_id and message.reply_to_id.isdigit() else under
         )
+        if message.reopen_thread and topic is not None:
+            await self._reopen(chat, topic)
         ids = await self._in_topic(chat, topic, lambda: self._post(message, chat, topic, reply_to))
         if message.close_thread and topic is not None:
             try:
@@ -302,12 +304,16 @@ class TelegramSender:
         except BadRequest as error:
             if topic is None or not _is(error, "topic_closed", "topic closed"):
                 raise
+        await self._reopen(chat, topic)
+        return await post()
+
+    async def _reopen(self, chat: int | str, topic: int) -> None:
+        """Reopen a closed forum topic (an open one is left as it is)."""
         try:
             await self.bot.reopen_forum_topic(chat, topic)
         except BadRequest as error:
-            if not _is(error, "topic_not_modified"):  # already open again: just retry
+            if not _is(error, "topic_not_modified"):  # "not modified": it was open already
                 raise
-        return await post()
 
     async def _post(
         self, message: OutboundMessage, chat: int | str, topic: int | None, reply_to: int | None

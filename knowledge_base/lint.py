@@ -68,11 +68,11 @@ def _phrasings(entries: Sequence[FaqEntry]) -> list[_Phrasing]:
 def _duplicates(items: list[_Phrasing], near: float) -> list[Finding]:
     findings: list[Finding] = []
     first: dict[str, _Phrasing] = {}
-    reported: set[tuple[str, str]] = set()
+    reported: set[tuple[str, str]] = set()  # (entry id, normalised phrasing) of each duplicate found
     for item in items:
         seen = first.setdefault(item.norm, item)
-        if seen.entry_id != item.entry_id and (seen.entry_id, item.norm) not in reported:
-            reported.add((seen.entry_id, item.norm))
+        if seen.entry_id != item.entry_id and (item.entry_id, item.norm) not in reported:
+            reported.add((item.entry_id, item.norm))
             findings.append(
                 Finding(
                     ERROR,
@@ -85,7 +85,7 @@ def _duplicates(items: list[_Phrasing], near: float) -> list[Finding]:
         return findings
     norms = [item.norm for item in items]
     scores = process.cdist(norms, norms, scorer=fuzz.ratio, score_cutoff=near, workers=1)
-    pairs: set[tuple[str, str]] = set()
+    pairs = {tuple(sorted((first[norm].entry_id, entry_id))) for entry_id, norm in reported}
     for i, j in zip(*scores.nonzero(), strict=True):
         a, b = items[int(i)], items[int(j)]
         if i >= j or a.entry_id == b.entry_id or a.norm == b.norm:

@@ -6,26 +6,32 @@ How a question is scored (every step is cheap and explainable):
 2. Turn it into two TF-IDF vectors (sublinear term frequency, L2-normalised): word uni- and
    bigrams over lightly stemmed words, and character 3-5-grams inside word boundaries (typo and
    morphology tolerant). The blocks are joined with fixed weights, so the whole vector has length 1.
-3. Cosine similarity to every stored phrasing (a sparse matrix product over posting lists) and
-   to each entry's centroid (the normalised mean of its phrasings).
-4. Per entry: ``max`` (cosine to its best single phrasing) and ``centroid``.
+3. One pass over the posting lists of the query's features gives, for every entry: ``max`` (cosine
+   to its best single phrasing), ``centroid`` (cosine to the normalised mean of its phrasings) and a
+   multinomial naive Bayes log-likelihood over the same TF-IDF weights.
+4. ``bayes`` is the naive Bayes posterior over entries (the discriminative signal); ``odds`` is the
+   same as log10 odds (``2`` means the entry is a hundred times likelier than all others together),
+   which keeps its resolution where the posterior saturates near 100 %; ``lift`` is the
+   log-likelihood ratio against the whole knowledge base.
 5. The few best entries are re-checked with rapidfuzz (``fuzzy``: token-set ratio against their
-   phrasings), which forgives typos the n-grams miss.
-6. ``bayes``: a multinomial naive Bayes posterior over entries, computed on the same TF-IDF
-   weights (the discriminative signal; ``lift`` is its log-likelihood ratio against the whole KB,
-   shown for explanation only).
-7. ``score`` (0-100) is a fixed weighted sum of ``max``, ``centroid``, ``bayes`` and ``fuzzy``
-   (:class:`ScoreWeights`); ``decide`` applies the explicit :class:`~bot.types.MatchThresholds`
-   (answer / margin / clarify).
+   closest phrasings), which forgives typos the n-grams miss.
+6. ``score`` (0-100) is a fixed weighted sum of ``max``, ``centroid``, ``bayes`` and ``fuzzy``
+   (:class:`ScoreWeights`) and ranks the candidates.
+7. ``decide`` applies the explicit :class:`~bot.types.MatchThresholds`. Without ``weights`` the
+   thresholds compare the best score (answer / margin / clarify); with ``weights`` (fitted by
+   :func:`knowledge_base.calibration.calibrate`) the answer threshold compares a *confidence*, a
+   logistic combination of a few named decision features of the best candidate (see
+   :func:`decision_features` and :func:`confidence`), while ``clarify`` still compares the score.
 
-Every candidate carries its components so ``--explain`` can show why it ranked where it did.
+Every candidate carries its components (and ``cover``: the share of the question's weight on
+features the entry's phrasings contain) so ``--explain`` can show why it ranked where it did.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +47,12 @@ MAX_QUERY_CHARS = 2000
 
 MAX_CANDIDATES = 5
 CLARIFY_CHOICES = 3
+
+DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover")
+"""Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
+
+ODDS_LIMIT = 30.0
+"""``odds`` (log10) is clipped to +-this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +70,36 @@ class ScoreWeights:
     bayes_temperature: float = 1.0
     """Softmax temperature that turns naive Bayes log-likelihoods into the ``bayes`` share."""
     fuzzy_top: int = 8
+
+
+def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
+    """The decision features of a ranking (best first), all on the scale ``--explain`` shows.
+
+    ``score``: the best score; ``margin``: its lead over the runner-up; ``odds``, ``fuzzy`` and
+    ``cover``: those components of the best candidate (0 when a ranking lacks them).
+    """
+    if not candidates:
+        return dict.fromkeys(DECISION_FEATURES, 0.0)
+    best = candidates[0]
+    parts = dict(best.components)
+    runner = candidates[1].score if len(candidates) > 1 else 0.0
+    return {
+        "score": best.score,
+        "margin": best.score - runner,
+        "odds": float(parts.get("odds", 0.0)),
+        "fuzzy": float(parts.get("fuzzy", 0.0)),
+        "cover": float(parts.get("cover", 0.0)),
+    }
+
+
+def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """``100 * sigmoid(bias + sum(weight * feature))`` over the named ``weights`` (0-100)."""
+    z = float(weights.get("bias", 0.0))
+    for name, w in weights.items():
+        if name != "bias":
+            z += float(w) * float(features.get(name, 0.0))
+    z = max(-60.0, min(60.0, z))
+    return 100.0 / (1.0 + math.exp(-z))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +152,15 @@ class _Vocabulary:
             ids.append(idx)
             vals.append(c)
         return np.asarray(ids, dtype=np.int64), np.asarray(vals, dtype=np.float64)
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for every pair (vectorised)."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lens)
+    return np.repeat(starts - ends + lens, lens) + np.arange(total)
 
 
 class FaqMatcher:
@@ -195,123 +246,147 @@ class FaqMatcher:
         if len(self._cache) > 4 * max(len(rows), 1000):
             self._cache.clear()
             self._norm_cache.clear()
+        # rows are grouped by entry (entries are walked in order)
         self._row_entry = np.asarray(row_entry, dtype=np.int64)
         self._row_text = row_text
         n_rows = len(rows)
         n_entries = len(self._entries)
-        w = self.weights
+        self._entry_count = np.bincount(self._row_entry, minlength=n_entries).astype(np.int64)
+        self._entry_start = np.concatenate([[0], np.cumsum(self._entry_count)[:-1]]).astype(np.int64)
+        self._entry_has_rows = self._entry_count > 0
+        self._n_word = len(self._word_vocab.ids)
+        n_features = self._n_word + len(self._char_vocab.ids)
+        self._n_features = n_features
         if n_rows == 0:
-            self._x = sp.csr_matrix((0, 1))
-            self._xt = sp.csr_matrix((1, 0))
-            self._ct = sp.csr_matrix((1, 0))
             self._word_idf = np.zeros(0)
             self._char_idf = np.zeros(0)
-            self._entry_start = np.zeros(n_entries, dtype=np.int64)
-            self._entry_count = np.zeros(n_entries, dtype=np.int64)
-            self._entry_has_rows = np.zeros(n_entries, dtype=bool)
+            self._post_indptr = np.zeros(n_features + 1, dtype=np.int64)
+            self._post_indices = np.zeros(0, dtype=np.int64)
+            self._post_data = np.zeros(0)
+            self._nb_lognorm = np.zeros(n_entries)
+            self._nb_background = np.zeros(n_features)
             return
-        n_word = len(self._word_vocab.ids)
-        n_char = len(self._char_vocab.ids)
-        self._word_idf = self._idf([r.word_ids for r in rows], n_word, n_rows)
-        self._char_idf = self._idf([r.char_ids for r in rows], n_char, n_rows)
-        self._n_word = n_word
-        x = self._assemble(rows, n_word, n_char, w.word_block)
-        self._x = x
-        self._xt = x.T.tocsr()
-        # entry centroids
+        x = self._assemble(rows)
+        # entry centroids and naive Bayes masses (multinomial over the TF-IDF weights)
         members = sp.csr_matrix(
             (np.ones(n_rows), (self._row_entry, np.arange(n_rows))), shape=(n_entries, n_rows)
         )
-        cent = (members @ x).tocsr()
-        norms = np.sqrt(np.asarray(cent.multiply(cent).sum(axis=1)).ravel())
+        mass = (members @ x).tocsr()
+        mass.sum_duplicates()
+        norms = np.sqrt(np.asarray(mass.multiply(mass).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        cent = sp.diags(1.0 / norms) @ cent
-        self._ct = sp.csr_matrix(cent.T)
-        # naive Bayes feature masses per entry (multinomial over the TF-IDF weights)
-        mass = (members @ x).tocsc()
-        self._nb_mass = mass
-        alpha = w.bayes_alpha
-        n_features = x.shape[1]
+        cent = sp.diags(1.0 / norms) @ mass
+        alpha = self.weights.bayes_alpha
         totals = np.asarray(mass.sum(axis=1)).ravel()
-        self._nb_lognorm = np.log(totals + alpha * n_features)
+        self._nb_lognorm = np.log(totals + alpha * n_features) - math.log(alpha)
         feature_mass = np.asarray(mass.sum(axis=0)).ravel()
-        self._nb_background = np.log(feature_mass + alpha) - math.log(
-            float(totals.sum()) + alpha * n_features
-        )
-        self._entry_start = np.searchsorted(self._row_entry, np.arange(n_entries))
-        self._entry_count = np.bincount(self._row_entry, minlength=n_entries)
-        self._entry_has_rows = self._entry_count > 0
+        self._nb_background = np.log(feature_mass + alpha) - math.log(float(totals.sum()) + alpha * n_features)
+        nb = mass.copy()
+        nb.data = np.log1p(nb.data / alpha)
+        # one posting matrix: feature -> [phrasings | centroids | naive Bayes log-ratios]
+        post = sp.hstack([x, cent, nb], format="csr") if False else None
+        del post
+        stacked = sp.vstack([x, cent, nb], format="csr")
+        posting = stacked.T.tocsr()
+        self._post_indptr = posting.indptr.astype(np.int64)
+        self._post_indices = posting.indices.astype(np.int64)
+        self._post_data = posting.data
+        self._x = x
 
     @staticmethod
-    def _idf(id_lists: list[np.ndarray], n_features: int, n_rows: int) -> np.ndarray:
-        all_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, dtype=np.int64)
-        df = np.bincount(all_ids, minlength=n_features).astype(np.float64)
+    def _idf(ids: np.ndarray, n_features: int, n_rows: int) -> np.ndarray:
+        df = np.bincount(ids, minlength=n_features).astype(np.float64)
         return np.log((n_rows + 1.0) / (df + 1.0)) + 1.0
 
-    def _block(self, ids: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
-        vals = (1.0 + np.log(counts)) * idf[ids]
-        norm = math.sqrt(float(vals @ vals)) if vals.size else 0.0
-        return vals / norm if norm > 0 else vals
-
-    def _vector(self, feats: _Features, word_block: float) -> tuple[np.ndarray, np.ndarray]:
-        ww, wc = math.sqrt(word_block), math.sqrt(1.0 - word_block)
-        wv = self._block(feats.word_ids, feats.word_counts, self._word_idf) * ww
-        cv = self._block(feats.char_ids, feats.char_counts, self._char_idf) * wc
-        ids = np.concatenate([feats.word_ids, feats.char_ids + self._n_word])
-        vals = np.concatenate([wv, cv])
-        norm = math.sqrt(float(vals @ vals)) if vals.size else 0.0
-        return ids, (vals / norm if norm > 0 else vals)
-
-    def _assemble(self, rows: list[_Features], n_word: int, n_char: int, word_block: float) -> sp.csr_matrix:
-        ww, wc = math.sqrt(word_block), math.sqrt(1.0 - word_block)
-        lens_w = np.fromiter((r.word_ids.size for r in rows), dtype=np.int64, count=len(rows))
-        lens_c = np.fromiter((r.char_ids.size for r in rows), dtype=np.int64, count=len(rows))
+    def _assemble(self, rows: list[_Features]) -> sp.csr_matrix:
+        """The phrasing matrix (rows x features), each row of length 1; also sets the IDF tables."""
+        n_rows = len(rows)
+        n_word = self._n_word
+        n_char = self._n_features - n_word
+        block = self.weights.word_block
+        ww, wc = math.sqrt(block), math.sqrt(1.0 - block)
+        lens_w = np.fromiter((r.word_ids.size for r in rows), dtype=np.int64, count=n_rows)
+        lens_c = np.fromiter((r.char_ids.size for r in rows), dtype=np.int64, count=n_rows)
         w_ids = np.concatenate([r.word_ids for r in rows])
         c_ids = np.concatenate([r.char_ids for r in rows])
+        self._word_idf = self._idf(w_ids, n_word, n_rows)
+        self._char_idf = self._idf(c_ids, n_char, n_rows)
         w_vals = (1.0 + np.log(np.concatenate([r.word_counts for r in rows]))) * self._word_idf[w_ids]
         c_vals = (1.0 + np.log(np.concatenate([r.char_counts for r in rows]))) * self._char_idf[c_ids]
-        row_w = np.repeat(np.arange(len(rows)), lens_w)
-        row_c = np.repeat(np.arange(len(rows)), lens_c)
-        nw = np.sqrt(np.bincount(row_w, weights=w_vals * w_vals, minlength=len(rows)))
-        nc = np.sqrt(np.bincount(row_c, weights=c_vals * c_vals, minlength=len(rows)))
-        nw[nw == 0] = 1.0
-        nc[nc == 0] = 1.0
-        w_vals = w_vals / nw[row_w] * ww
-        c_vals = c_vals / nc[row_c] * wc
+        row_w = np.repeat(np.arange(n_rows), lens_w)
+        row_c = np.repeat(np.arange(n_rows), lens_c)
+        nw = np.sqrt(np.bincount(row_w, weights=w_vals * w_vals, minlength=n_rows))
+        nc = np.sqrt(np.bincount(row_c, weights=c_vals * c_vals, minlength=n_rows))
+        has_w = nw > 0
+        has_c = nc > 0
+        nw[~has_w] = 1.0
+        nc[~has_c] = 1.0
+        # a row with only one block gets all of its length from that block
+        scale_w = np.where(has_c, ww, 1.0) / nw
+        scale_c = np.where(has_w, wc, 1.0) / nc
+        w_vals = w_vals * scale_w[row_w]
+        c_vals = c_vals * scale_c[row_c]
         rows_all = np.concatenate([row_w, row_c])
         cols = np.concatenate([w_ids, c_ids + n_word])
         vals = np.concatenate([w_vals, c_vals])
-        tot = np.sqrt(np.bincount(rows_all, weights=vals * vals, minlength=len(rows)))
-        tot[tot == 0] = 1.0
-        vals = vals / tot[rows_all]
-        return sp.csr_matrix((vals, (rows_all, cols)), shape=(len(rows), n_word + n_char))
+        return sp.csr_matrix((vals, (rows_all, cols)), shape=(n_rows, n_word + n_char))
 
     # --- matching ------------------------------------------------------------------------------
 
-    def _components(self, norm: str, lang: str) -> dict[str, np.ndarray]:
+    def _vector(self, feats: _Features) -> tuple[np.ndarray, np.ndarray]:
+        """The query's TF-IDF vector (length 1) as feature ids and values."""
+        block = self.weights.word_block
+        wv = (1.0 + np.log(feats.word_counts)) * self._word_idf[feats.word_ids]
+        cv = (1.0 + np.log(feats.char_counts)) * self._char_idf[feats.char_ids]
+        nw = math.sqrt(float(wv @ wv))
+        nc = math.sqrt(float(cv @ cv))
+        if nw > 0 and nc > 0:
+            wv *= math.sqrt(block) / nw
+            cv *= math.sqrt(1.0 - block) / nc
+        elif nw > 0:
+            wv /= nw
+        elif nc > 0:
+            cv /= nc
+        ids = np.concatenate([feats.word_ids, feats.char_ids + self._n_word])
+        return ids, np.concatenate([wv, cv])
+
+    def _components(self, norm: str, lang: str) -> dict[str, np.ndarray] | None:
         """Per-entry component arrays (each of length ``len(entries)``), before fuzzy re-checking."""
         feats = self._features(norm, lang, grow=False)
-        ids, vals = self._vector(feats, self.weights.word_block)
-        if ids.size == 0 or self._x.shape[0] == 0:
-            return {}
-        w = self.weights
-        sims = np.asarray(self._xt[ids].T @ vals).ravel()
-        cent = np.asarray(self._ct[ids].T @ vals).ravel()
-        best = np.zeros(len(self._entries))
+        if feats.word_ids.size + feats.char_ids.size == 0 or self.size == 0:
+            return None
+        ids, vals = self._vector(feats)
+        lens = self._post_indptr[ids + 1] - self._post_indptr[ids]
+        pos = _ranges(self._post_indptr[ids], lens)
+        n_rows = self.size
+        n_entries = len(self._entries)
+        acc = np.bincount(
+            self._post_indices[pos],
+            weights=self._post_data[pos] * np.repeat(vals, lens),
+            minlength=n_rows + 2 * n_entries,
+        )
+        sims = acc[:n_rows]
+        cent = acc[n_rows : n_rows + n_entries]
         has = self._entry_has_rows
+        best = np.zeros(n_entries)
         best[has] = np.maximum.reduceat(sims, self._entry_start[has])
-        gathered = self._nb_mass[:, ids].toarray()
-        loglik = np.log(gathered + w.bayes_alpha) @ vals - self._nb_lognorm * float(vals.sum())
+        mass = float(vals.sum())
+        w = self.weights
+        loglik = acc[n_rows + n_entries :] + (math.log(w.bayes_alpha) - self._nb_lognorm) * mass
         loglik[~has] = -np.inf
         z = (loglik - loglik.max()) / w.bayes_temperature
         post = np.exp(z)
         post /= post.sum()
         lift = loglik - float(self._nb_background[ids] @ vals)
-        return {"max": best, "centroid": cent, "bayes": post, "lift": lift, "_sims": sims}
+        return {"max": best, "centroid": cent, "bayes": post, "lift": lift, "_z": z, "_sims": sims}
+
+    def _coverage(self, e: int, ids: np.ndarray, sq: np.ndarray) -> float:
+        """Share of the query's squared weight on features the entry's phrasings contain."""
+        return 0.0
 
     def _score_entries(self, norm: str, lang: str) -> list[Candidate]:
         comps = self._components(norm, lang)
-        if not comps:
+        if comps is None:
             return []
         w = self.weights
         base = w.max * comps["max"] + w.centroid * comps["centroid"] + w.bayes * comps["bayes"]
@@ -319,27 +394,47 @@ class FaqMatcher:
         top = min(n_entries, max(w.fuzzy_top, MAX_CANDIDATES))
         order = np.argpartition(-base, top - 1)[:top] if top < n_entries else np.arange(n_entries)
         sims = comps["_sims"]
+        z = comps["_z"]
+        z_sorted = np.sort(z)
+        # log-sum-exp of everything but one entry, for the odds of the best few
+        exp_z = np.exp(z)
+        total = float(exp_z.sum())
         cands: list[Candidate] = []
         query = norm[:300]
+        ln10 = math.log(10.0)
         for e in order:
             if not self._entry_has_rows[e]:
                 continue
-            start = self._entry_start[e]
-            rows = np.arange(start, start + self._entry_count[e])
+            start = int(self._entry_start[e])
+            count = int(self._entry_count[e])
+            block = sims[start : start + count]
             # fuzzy check against the entry's closest phrasings (bounded work per entry)
-            closest = rows[np.argsort(-sims[rows])[:10]]
-            choices = [self._row_text[r] for r in closest]
+            if count > 10:
+                closest = np.argpartition(-block, 9)[:10]
+            else:
+                closest = np.arange(count)
+            choices = [self._row_text[start + int(r)] for r in closest]
             hit = process.extractOne(query, choices, scorer=fuzz.token_set_ratio)
             fz = (hit[1] / 100.0) if hit else 0.0
-            total = float(base[e] + w.fuzzy * fz)
+            total_score = float(base[e] + w.fuzzy * fz)
+            rest = total - float(exp_z[e])
+            if rest > 1e-12 * total:
+                odds = (float(z[e]) - math.log(rest)) / ln10
+            else:
+                others = z_sorted[:-1] if z_sorted[-1] == z[e] else z_sorted
+                odds = (float(z[e]) - float(np.logaddexp.reduce(others))) / ln10
+            odds = max(-ODDS_LIMIT, min(ODDS_LIMIT, odds))
             parts = (
                 ("max", round(100 * float(comps["max"][e]), 1)),
                 ("centroid", round(100 * float(comps["centroid"][e]), 1)),
                 ("bayes", round(100 * float(comps["bayes"][e]), 1)),
                 ("fuzzy", round(100 * fz, 1)),
                 ("lift", round(float(comps["lift"][e]), 2)),
+                ("odds", round(odds, 2)),
             )
-            cands.append(Candidate(self._entries[e].id, round(min(100.0, max(0.0, 100 * total)), 2), parts))
+            cands.append(
+                Candidate(self._entries[e].id, round(min(100.0, max(0.0, 100 * total_score)), 2), parts)
+            )
         cands.sort(key=lambda c: -c.score)
         return cands
 
@@ -352,13 +447,15 @@ class FaqMatcher:
         return self._score_entries(norm, language)[:k]
 
     def decide(self, candidates: Sequence[Candidate], thresholds: MatchThresholds | None = None) -> Decision:
-        """Apply the thresholds to ranked candidates."""
+        """Apply the thresholds to ranked candidates (see the module doc)."""
         t = thresholds or self._thresholds
         if not candidates:
             return Decision.ESCALATE
         best = candidates[0].score
         runner = candidates[1].score if len(candidates) > 1 else 0.0
-        if best >= t.answer and best - runner >= t.margin:
+        weights = getattr(t, "weights", None)
+        sure = confidence(decision_features(candidates), weights) if weights else best
+        if sure >= t.answer and best - runner >= t.margin:
             return Decision.ANSWER
         if best >= t.clarify:
             return Decision.CLARIFY

@@ -27,7 +27,8 @@ from bot.faq_drafts import DraftStatus, slug, suggest_entry_id
 from bot.faq_index import FaqIndex
 from bot.ports import UnitOfWorkFactory
 from bot.records import ConversationState, TicketStatus
-from bot.texts import en, id as indonesian
+from bot.texts import en
+from bot.texts import id as indonesian
 from knowledge_base import faq_file
 from tests.fakes import DeskWorld, Sent
 
@@ -47,11 +48,13 @@ class AdminWorld(DeskWorld):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.faq = FaqIndex(self.uow_factory, self.finder, refresh_seconds=60, monotonic=lambda: self.ticks[0])
+        clock = lambda: self.ticks[0]  # noqa: E731
+        self.faq = FaqIndex(self.uow_factory, self.finder, refresh_seconds=60, monotonic=clock)
         self.faq.refresh(force=True)
         self.config = replace(self.config, admins=self.admins)
         self.engine = HelpdeskEngine(self.uow_factory, self.faq, self.clock, self.config)
-        self.dispatcher = OutboxDispatcher(self.uow_factory, {"console": self.sender}, self.clock, self.engine)
+        senders = {"console": self.sender}
+        self.dispatcher = OutboxDispatcher(self.uow_factory, senders, self.clock, self.engine)
         install_faq_admin(self.engine)
 
     async def admin_says(self, text: str) -> list[Sent]:
@@ -159,7 +162,10 @@ async def test_admin_adds_an_entry_step_by_step_in_a_direct_chat(admin_world: Ad
     entry = w.entry("vpn-slow")
     assert entry.category == "network"
     assert entry.questions == {"id": ("vpn lambat sekali", "koneksi vpn lemot"), "en": ("vpn is slow",)}
-    assert entry.answer == {"id": "1. Putuskan VPN.\n2. Sambungkan lagi.", "en": "1. Disconnect the VPN.\n2. Connect again."}
+    assert entry.answer == {
+        "id": "1. Putuskan VPN.\n2. Sambungkan lagi.",
+        "en": "1. Disconnect the VPN.\n2. Connect again.",
+    }
     assert faq_file.validate_entry(entry) == []
     assert w.conversation_state("ani") == ConversationState.IDLE
     assert w.audit_actions()[-1] == "faq.add"
@@ -212,7 +218,9 @@ async def test_dialogues_run_in_a_direct_chat_and_survive_a_restart(admin_world:
     assert "Tidak ada pengeditan FAQ" in said(reply)
 
 
-async def test_an_abandoned_dialogue_times_out_and_the_message_is_a_question_again(admin_world: AdminWorld) -> None:
+async def test_an_abandoned_dialogue_times_out_and_the_message_is_a_question_again(
+    admin_world: AdminWorld,
+) -> None:
     w = admin_world
     await w.admin_says("/faq add")
     w.clock.advance(minutes=31)
@@ -275,7 +283,9 @@ async def test_admin_changes_an_answer_and_the_next_user_gets_it(admin_world: Ad
     assert w.audit_actions()[-1] == "faq.answer"
 
 
-async def test_a_second_process_picks_the_change_up_after_its_refresh_interval(admin_world: AdminWorld) -> None:
+async def test_a_second_process_picks_the_change_up_after_its_refresh_interval(
+    admin_world: AdminWorld,
+) -> None:
     w = admin_world
     other = AdminWorld(w.uow_factory, url=w.url, clock=w.clock)  # another process, same database
     reply = await other.user_says("lupa password email", name="siti")
@@ -377,7 +387,8 @@ async def test_show_list_and_search(admin_world: AdminWorld) -> None:
     assert "5 entri FAQ" in said(reply)
     assert labels(reply[-1]) == ["network (2)", "email (1)", "printing (1)", "security (1)"]
     reply = await w.admin_presses("network (2)")
-    assert "network: 2 entri" in said(reply) and "• vpn-setup" in said(reply) and "• wifi-connect" in said(reply)
+    assert "network: 2 entri" in said(reply)
+    assert "• vpn-setup" in said(reply) and "• wifi-connect" in said(reply)
     reply = await w.admin_says("/faq list hardwar")
     assert "bukan kategori" in said(reply)
 
@@ -412,7 +423,9 @@ async def test_answer_inline_in_the_desk_and_usage_errors(admin_world: AdminWorl
 # --------------------------------------------------------------------------------- drafts
 
 
-async def test_specialist_proposes_a_resolved_ticket_and_an_admin_approves_it(admin_world: AdminWorld) -> None:
+async def test_specialist_proposes_a_resolved_ticket_and_an_admin_approves_it(
+    admin_world: AdminWorld,
+) -> None:
     w = admin_world
     thread = await escalate_and_resolve(
         w, "layar monitor berkedip terus", "Coba ganti kabel HDMI-nya ya", "kabel HDMI diganti", "budi"
@@ -446,6 +459,7 @@ async def test_specialist_proposes_a_resolved_ticket_and_an_admin_approves_it(ad
     assert "Draf D1 sudah disetujui" in said(out)
     with w.uow_factory() as uow:
         draft = uow.drafts.get(1)
+        assert draft is not None
         assert draft.status == DraftStatus.APPROVED and draft.decided_by == "console:desk:ani"
         assert draft.decision_note == "layar-monitor-berkedip-terus v1"
         assert uow.faq.history(entry.id)[0].note == "from draft D1 (ticket #1)"
@@ -501,6 +515,7 @@ async def test_drafts_edit_reject_and_refusals(admin_world: AdminWorld) -> None:
     assert "Draf D1 ditolak oleh Ani" in said(out)
     with w.uow_factory() as uow:
         draft = uow.drafts.get(1)
+        assert draft is not None
         assert draft.status == DraftStatus.REJECTED and draft.decision_note == "bukan urusan IT"
         assert uow.drafts.pending() == []
         assert uow.faq.get("kursi-rusak") is None
@@ -552,8 +567,12 @@ def test_diff_lines() -> None:
     from tests.fakes import SAMPLE_FAQ
 
     old = entry_to_data(SAMPLE_FAQ[0])
-    new = {**old, "category": "account", "questions": {"en": ["forgot password"], "id": old["questions"]["id"]},
-           "answer": {"en": old["answer"]["en"].replace("Reset it.", "Reset it now."), "id": old["answer"]["id"]}}
+    new = {
+        **old,
+        "category": "account",
+        "questions": {"en": ["forgot password"], "id": old["questions"]["id"]},
+        "answer": {**old["answer"], "en": old["answer"]["en"].replace("Reset it.", "Reset it now.")},
+    }
     changes = diff_data(old, new)
     assert Change("category", old="email", new="account") in changes
     lines = describe(changes, "en", full=True)

@@ -179,7 +179,13 @@ async def test_rating_reminder_once(world: DeskWorld) -> None:
     await world.desk_says("/resolve 1 kabel diganti")  # Monday 09:00
     assert to_user(await run(world, jobs, local(11, 24, 8, 59))) == []
     [reminder] = to_user(await run(world, jobs, local(11, 24, 9, 1)))
-    assert "tiket #1" in reminder.text and [b.label for b in reminder.message.buttons] == ["1", "2", "3", "4", "5"]
+    assert "tiket #1" in reminder.text and [b.label for b in reminder.message.buttons] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
     assert to_user(await run(world, jobs, local(11, 24, 12))) == []
     await world.user_presses("4")
     assert world.ticket(1).rating == 4
@@ -221,8 +227,9 @@ async def test_recap_goes_to_the_report_channel_with_its_chart(world: DeskWorld)
     from bot.types import ChannelAddress
 
     jobs = make_jobs(world)
-    jobs.config = JobConfig(**{**jobs.config.__dict__, "report_channel": ChannelAddress("console", "managers"),
-                               "charts": True})
+    jobs.config = JobConfig(
+        **{**jobs.config.__dict__, "report_channel": ChannelAddress("console", "managers"), "charts": True}
+    )
     assert jobs.run_recap("week", local(11, 23, 8))
     await world.deliver()
     text, chart = world.sender.to("managers")
@@ -266,14 +273,20 @@ def test_job_run_claims(uow_factory: Any) -> None:
         assert not uow.jobs.claim("recap", "day:2026-11-22", t, owner="b")  # same transaction, still once
         uow.commit()
     with uow_factory() as uow:
-        assert not uow.jobs.claim("recap", "day:2026-11-22", t + timedelta(minutes=5), stale_after=timedelta(minutes=15))
+        assert not uow.jobs.claim(
+            "recap", "day:2026-11-22", t + timedelta(minutes=5), stale_after=timedelta(minutes=15)
+        )
         # Unfinished and stale: the owner died half-way, another process takes over.
-        assert uow.jobs.claim("recap", "day:2026-11-22", t + timedelta(minutes=20), stale_after=timedelta(minutes=15))
+        assert uow.jobs.claim(
+            "recap", "day:2026-11-22", t + timedelta(minutes=20), stale_after=timedelta(minutes=15)
+        )
         uow.jobs.finish("recap", "day:2026-11-22", t + timedelta(minutes=21))
         uow.commit()
     with uow_factory() as uow:
         assert uow.jobs.is_done("recap", "day:2026-11-22")
-        assert not uow.jobs.claim("recap", "day:2026-11-22", t + timedelta(days=1), stale_after=timedelta(minutes=1))
+        assert not uow.jobs.claim(
+            "recap", "day:2026-11-22", t + timedelta(days=1), stale_after=timedelta(minutes=1)
+        )
         assert uow.jobs.claimed_at("recap", "day:2026-11-22") == t + timedelta(minutes=20)
         assert uow.jobs.claimed_keys("recap", ["day:2026-11-22", "day:2026-11-23"]) == {"day:2026-11-22"}
 
@@ -283,7 +296,9 @@ def test_latest_fire_time() -> None:
     monday_nine = local(11, 23, 9)
     assert latest_fire_time("0 8 * * *", JAKARTA, monday_nine) == local(11, 23, 8)
     assert latest_fire_time("0 8 * * mon", JAKARTA, local(11, 23, 7, 59)) is None  # last Monday: too long ago
-    assert latest_fire_time("0 8 * * mon", JAKARTA, local(11, 29, 9), within=timedelta(days=7)) == local(11, 23, 8)
+    assert latest_fire_time("0 8 * * mon", JAKARTA, local(11, 29, 9), within=timedelta(days=7)) == local(
+        11, 23, 8
+    )
 
 
 async def test_scheduler_wiring(world: DeskWorld) -> None:
@@ -292,12 +307,21 @@ async def test_scheduler_wiring(world: DeskWorld) -> None:
     schedules = recap_schedules(settings)
     assert schedules == {"day": "0 8 * * *", "week": "0 8 * * mon", "month": "0 7 1 * *"}
     scheduler = build_scheduler(jobs, schedules, 60)
-    assert {job.id for job in scheduler.get_jobs()} == {"recap-day", "recap-week", "recap-month", "tickets", "catch-up"}
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "recap-day",
+        "recap-week",
+        "recap-month",
+        "tickets",
+        "catch-up",
+    }
     trigger = next(job.trigger for job in scheduler.get_jobs() if job.id == "recap-week")
     assert trigger.get_next_fire_time(None, local(11, 23, 9)) == local(11, 30, 8)
 
     quiet = Settings(  # type: ignore[call-arg]
-        _env_file=None, REPORT_DAILY_CRON="", REPORT_WEEKLY_CRON="", JOBS_INTERVAL_SECONDS=3600,
+        _env_file=None,
+        REPORT_DAILY_CRON="",
+        REPORT_WEEKLY_CRON="",
+        JOBS_INTERVAL_SECONDS=3600,
         SLA_FIRST_RESPONSE_MINUTES="normal=120",
     )
     world.engine.commands.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,7 +116,7 @@ def test_show_history_rollback_and_delete(kb: Run, db_url: str, tmp_path: Path) 
     assert "      - 2. Restart the printer." in out and "      + 2. Turn the printer off and on." in out
 
     before = revision(db_url)
-    one_line_error(kb("rollback", "printer-offline", "7"), "printer-offline has no version 7; it has versions 1-2.")
+    one_line_error(kb("rollback", "printer-offline", "7"), "has no version 7; it has versions 1-2.")
     one_line_error(kb("rollback", "printer-offline", "latest"), "Bad version 'latest'")
     one_line_error(kb("rollback", "no-such-entry", "1"), "Unknown FAQ entry 'no-such-entry'.")
     one_line_error(kb("show", "no-such-entry"), "Unknown FAQ entry 'no-such-entry'.")
@@ -148,7 +149,7 @@ def test_show_history_rollback_and_delete(kb: Run, db_url: str, tmp_path: Path) 
 # ------------------------------------------------------------------------------ import/export
 
 
-def test_csv_import_and_export_round_trip_with_one_or_two_languages(kb: Run, db_url: str, tmp_path: Path) -> None:
+def test_csv_import_export_round_trip_with_one_or_two_languages(kb: Run, db_url: str, tmp_path: Path) -> None:
     csv_text = (
         "id,category,lang,questions,answer,tags,security,triage\n"
         'guest-wifi,network,en,"guest wifi password\nwifi for visitors","1. Ask reception for the code.",,,\n'
@@ -173,7 +174,8 @@ def test_csv_import_and_export_round_trip_with_one_or_two_languages(kb: Run, db_
     assert result.exit_code == 0 and "- id: guest-wifi" in result.stdout
 
     before = revision(db_url)
-    (tmp_path / "bad.csv").write_text("id,category,lang,questions,answer\nBad Id,nowhere,xx,,\n", encoding="utf-8")
+    bad = "id,category,lang,questions,answer\nBad Id,nowhere,xx,,\n"
+    (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
     result = kb("import", "bad.csv")
     assert result.exit_code == 1 and "Refused, nothing was changed" in result.stderr
     result = kb("import", "missing.csv")
@@ -211,16 +213,12 @@ def test_calibrate_from_a_file_stores_the_thresholds(kb: Run, db_url: str, tmp_p
 
     result = kb("calibrate", "labelled.yaml", "--json")
     assert result.exit_code == 0, result.output
-    import json
-
     figures = json.loads(result.stdout)
     assert figures["stored"] is True
     saved = stored(db_url, lambda uow: uow.faq.get_setting(THRESHOLDS_SETTING))
     assert saved == figures["after"]["thresholds"]
-    assert set(saved) == {"answer", "margin", "clarify"}  # type: ignore[arg-type]
+    assert isinstance(saved, dict) and set(saved) == {"answer", "margin", "clarify"}
 
-    result = kb("calibrate", "labelled.yaml")
-    assert result.exit_code == 0 and "Stored." in result.stdout
 
     before = revision(db_url)
     one_line_error(kb("calibrate", "missing.yaml"), "Cannot use missing.yaml")
@@ -242,8 +240,13 @@ def test_calibrate_from_the_desk_history(kb: Run, db_url: str) -> None:
             return Ticket("console", "u", "U", "user-u", subject, status=status, faq_entry_id=entry,
                           escalated=escalated, created_at=now)
 
-        for subject, entry in (("vpn how to install", "vpn-setup"), ("printer offline lagi", "printer-offline"),
-                               ("lupa password", "password-reset"), ("old entry", "gone-entry")):
+        solved = (
+            ("vpn how to install", "vpn-setup"),
+            ("printer offline lagi", "printer-offline"),
+            ("lupa password", "password-reset"),
+            ("old entry", "gone-entry"),
+        )
+        for subject, entry in solved:
             uow.tickets.add(ticket(subject, TicketStatus.SELF_SERVICE, entry, False))
         for subject in ("monitor flickers", "kursi rusak", "need a new mouse"):
             uow.tickets.add(ticket(subject, TicketStatus.RESOLVED, None, True))
@@ -253,7 +256,8 @@ def test_calibrate_from_the_desk_history(kb: Run, db_url: str) -> None:
     stored(db_url, add_tickets)
     from bot.cli_kb import labelled_from_history
 
-    items = stored(db_url, lambda uow: labelled_from_history(uow, {"vpn-setup", "printer-offline", "password-reset"}))
+    known = {"vpn-setup", "printer-offline", "password-reset"}
+    items = stored(db_url, lambda uow: labelled_from_history(uow, known))
     assert items == [
         ("vpn how to install", "vpn-setup"),
         ("printer offline lagi", "printer-offline"),
@@ -264,5 +268,5 @@ def test_calibrate_from_the_desk_history(kb: Run, db_url: str) -> None:
     ]
     result = kb("calibrate", "--from-history")
     assert result.exit_code == 0, result.output
-    assert "6 labelled questions against 3 entries." in result.stdout
+    assert "6 labelled questions against 3 entries." in result.stdout and "Stored." in result.stdout
     assert stored(db_url, lambda uow: uow.faq.get_setting(THRESHOLDS_SETTING)) is not None

@@ -88,54 +88,147 @@ def known_week() -> list[Story]:
     esc = {"escalated": True}
     stories = [
         # 1: the FAQ solved it, rated 5.
-        Story("telegram", "vpn tidak bisa connect", "network", at(16, 10), status="self_service",
-              faq_entry_id="vpn-setup", faq_version=1, rating=5, resolved_at=at(16, 10, 5))
+        Story(
+            "telegram",
+            "vpn tidak bisa connect",
+            "network",
+            at(16, 10),
+            status="self_service",
+            faq_entry_id="vpn-setup",
+            faq_version=1,
+            rating=5,
+            resolved_at=at(16, 10, 5),
+        )
         .ev("answered", at(16, 10), "bot", entry="vpn-setup", version=1)
-        .ev("self_solved", at(16, 10, 5)).ev("csat", at(16, 10, 6), score=5),
+        .ev("self_solved", at(16, 10, 5))
+        .ev("csat", at(16, 10, 6), score=5),
         # 2: answered, never a word back: silent.
-        Story("slack", "how to install vpn", "network", at(16, 11), status="answered",
-              faq_entry_id="vpn-setup", faq_version=1)
-        .ev("answered", at(16, 11), "bot", entry="vpn-setup", version=1),
+        Story(
+            "slack",
+            "how to install vpn",
+            "network",
+            at(16, 11),
+            status="answered",
+            faq_entry_id="vpn-setup",
+            faq_version=1,
+        ).ev("answered", at(16, 11), "bot", entry="vpn-setup", version=1),
         # 3: not solved -> escalated, first response after 60 business minutes, resolved after 240, rated 4.
-        Story("telegram", "wifi putus terus", "network", at(17, 9), status="resolved", faq_entry_id="wifi-connect",
-              faq_version=2, priority="normal", escalated_at=at(17, 9, 6), first_response_at=at(17, 10, 6),
-              resolved_at=at(17, 13, 6), owner=sari, owner_name="Sari", rating=4, **esc)
-        .ev("answered", at(17, 9), "bot", entry="wifi-connect", version=2).ev("not_solved", at(17, 9, 5))
+        Story(
+            "telegram",
+            "wifi putus terus",
+            "network",
+            at(17, 9),
+            status="resolved",
+            faq_entry_id="wifi-connect",
+            faq_version=2,
+            priority="normal",
+            escalated_at=at(17, 9, 6),
+            first_response_at=at(17, 10, 6),
+            resolved_at=at(17, 13, 6),
+            owner=sari,
+            owner_name="Sari",
+            rating=4,
+            **esc,
+        )
+        .ev("answered", at(17, 9), "bot", entry="wifi-connect", version=2)
+        .ev("not_solved", at(17, 9, 5))
         .ev("escalated", at(17, 9, 6), "bot", reason="not_solved", priority="normal")
-        .ev("claimed", at(17, 9, 30), sari).ev("relayed", at(17, 10, 6), sari, direction="to_user")
-        .ev("resolved", at(17, 13, 6), sari).ev("csat", at(17, 13, 30), score=4),
+        .ev("claimed", at(17, 9, 30), sari)
+        .ev("relayed", at(17, 10, 6), sari, direction="to_user")
+        .ev("resolved", at(17, 13, 6), sari)
+        .ev("csat", at(17, 13, 30), score=4),
         # 4: no match on Friday 16:30; answered Monday 08:45 (75 business minutes); waiting on the user.
-        Story("slack", "printer lantai 3 tidak bisa scan ke email", "printing", at(20, 16, 30),
-              status="waiting_user", priority="normal", escalated_at=at(20, 16, 30),
-              first_response_at=at(23, 8, 45), owner=rina, owner_name="Rina", **esc)
+        Story(
+            "slack",
+            "printer lantai 3 tidak bisa scan ke email",
+            "printing",
+            at(20, 16, 30),
+            status="waiting_user",
+            priority="normal",
+            escalated_at=at(20, 16, 30),
+            first_response_at=at(23, 8, 45),
+            owner=rina,
+            owner_name="Rina",
+            **esc,
+        )
         .ev("escalated", at(20, 16, 30), "bot", reason="no_match", priority="normal")
-        .ev("claimed", at(23, 8, 45), rina, auto=True).ev("relayed", at(23, 8, 45), rina, direction="to_user"),
+        .ev("claimed", at(23, 8, 45), rina, auto=True)
+        .ev("relayed", at(23, 8, 45), rina, direction="to_user"),
         # 5: none fit, high: first response after 90 business minutes (target 60: breached); resolved,
         #    reopened the next morning, resolved again 538 business minutes after escalation (target 540).
-        Story("console", "scan ke email gagal di printer lantai 3", "printing", at(18, 10), status="resolved",
-              priority="high", escalated_at=at(18, 10, 2), first_response_at=at(18, 11, 32),
-              resolved_at=at(19, 10), owner=budi, owner_name="Budi", **esc)
+        Story(
+            "console",
+            "scan ke email gagal di printer lantai 3",
+            "printing",
+            at(18, 10),
+            status="resolved",
+            priority="high",
+            escalated_at=at(18, 10, 2),
+            first_response_at=at(18, 11, 32),
+            resolved_at=at(19, 10),
+            owner=budi,
+            owner_name="Budi",
+            **esc,
+        )
         .ev("escalated", at(18, 10, 2), "bot", reason="none_fit", priority="high")
-        .ev("claimed", at(18, 11, 30), budi).ev("relayed", at(18, 11, 32), budi, direction="to_user")
-        .ev("resolved", at(18, 15, 2), budi).ev("reopened", at(19, 9)).ev("resolved", at(19, 10), budi),
-        # 6: /ticket without any FAQ answer on Thursday 14:00; nobody answered: first response due Friday 09:00.
-        Story("telegram", "aplikasi absensi tidak bisa dibuka", "software", at(19, 14), status="open",
-              priority="normal", escalated_at=at(19, 14), **esc)
-        .ev("escalated", at(19, 14), "bot", reason="asked", priority="normal"),
+        .ev("claimed", at(18, 11, 30), budi)
+        .ev("relayed", at(18, 11, 32), budi, direction="to_user")
+        .ev("resolved", at(18, 15, 2), budi)
+        .ev("reopened", at(19, 9))
+        .ev("resolved", at(19, 10), budi),
+        # 6: /ticket with no FAQ answer on Thursday 14:00; nobody answered: first response due Friday 09:00.
+        Story(
+            "telegram",
+            "aplikasi absensi tidak bisa dibuka",
+            "software",
+            at(19, 14),
+            status="open",
+            priority="normal",
+            escalated_at=at(19, 14),
+            **esc,
+        ).ev("escalated", at(19, 14), "bot", reason="asked", priority="normal"),
         # 7: a security incident on Saturday night, claimed Monday 08:05 but not answered by 08:15.
-        Story("telegram", "klik link phishing", "security", at(21, 20), status="claimed", priority="urgent",
-              escalated_at=at(21, 20), owner=sari, owner_name="Sari", **esc)
+        Story(
+            "telegram",
+            "klik link phishing",
+            "security",
+            at(21, 20),
+            status="claimed",
+            priority="urgent",
+            escalated_at=at(21, 20),
+            owner=sari,
+            owner_name="Sari",
+            **esc,
+        )
         .ev("security", at(21, 20), "bot", incident="phishing")
         .ev("escalated", at(21, 20), "bot", reason="security:phishing", priority="urgent")
         .ev("claimed", at(23, 8, 5), sari),
         # 8: no match, withdrawn by the user twenty minutes later (no breach: closed before the due time).
-        Story("slack", "monitor kedip-kedip", "hardware", at(18, 16), status="closed", priority="normal",
-              escalated_at=at(18, 16, 1), closed_at=at(18, 16, 20), **esc)
-        .ev("escalated", at(18, 16, 1), "bot", reason="no_match", priority="normal").ev("cancelled", at(18, 16, 20)),
+        Story(
+            "slack",
+            "monitor kedip-kedip",
+            "hardware",
+            at(18, 16),
+            status="closed",
+            priority="normal",
+            escalated_at=at(18, 16, 1),
+            closed_at=at(18, 16, 20),
+            **esc,
+        )
+        .ev("escalated", at(18, 16, 1), "bot", reason="no_match", priority="normal")
+        .ev("cancelled", at(18, 16, 20)),
         # 9: "not solved" pressed, then the user left before a ticket opened: gave up.
-        Story("console", "printer offline", "printing", at(19, 15), status="answered",
-              faq_entry_id="printer-offline", faq_version=1)
-        .ev("answered", at(19, 15), "bot", entry="printer-offline", version=1).ev("not_solved", at(19, 15, 3)),
+        Story(
+            "console",
+            "printer offline",
+            "printing",
+            at(19, 15),
+            status="answered",
+            faq_entry_id="printer-offline",
+            faq_version=1,
+        )
+        .ev("answered", at(19, 15), "bot", entry="printer-offline", version=1)
+        .ev("not_solved", at(19, 15, 3)),
         # Outside the week: Sunday before, and this Monday.
         Story("telegram", "lupa password", "account", at(15, 23), status="self_service"),
         Story("telegram", "lupa password lagi", "account", at(23, 8, 30), status="self_service"),
@@ -153,21 +246,49 @@ def store(uow_factory: Any, stories: list[Story]) -> None:
         uow.commit()
 
 
-@pytest.fixture
-def week_report(uow_factory: Any) -> Report:
+def as_input(stories: list[Story], period: Period) -> ReportInput:
+    """The stories as the repository hands them out: numbered, and only those opened in ``period``."""
+    tickets, events = [], {}
+    for number, story in enumerate(stories, start=1):
+        ticket = dataclasses.replace(story.ticket, id=number)
+        events[number] = [dataclasses.replace(e, ticket_id=number) for e in story.events]
+        assert ticket.created_at is not None
+        if period.start <= ticket.created_at < period.end:
+            tickets.append(ticket)
+    open_now = sum(1 for s in stories if s.ticket.is_open)
+    tickets.sort(key=lambda t: (t.created_at, t.id))  # as list_created_between orders them
+    return ReportInput(tuple(tickets), events, open_now)
+
+
+@pytest.fixture(scope="module")
+def week_report() -> Report:
+    """The recap of the known week, computed from the records (the database path is checked below)."""
+    return compute(as_input(known_week(), WEEK), WEEK, NOW, OPTIONS)
+
+
+def test_the_database_gives_the_same_report(uow_factory: Any, week_report: Report) -> None:
     store(uow_factory, known_week())
     with uow_factory() as uow:
-        return build_report(uow, WEEK, NOW, OPTIONS)
+        from_db = build_report(uow, WEEK, NOW, OPTIONS)
+    assert render_csv(from_db) == render_csv(week_report)
+    assert render_text(from_db, "en") == render_text(week_report, "en")
+    assert from_db.open_now == week_report.open_now == 3
 
 
 # ----------------------------------------------------------------------------------- periods
 def test_periods_in_the_desk_timezone() -> None:
-    assert (WEEK.first_day, WEEK.last_day, WEEK.key) == (date(2026, 11, 16), date(2026, 11, 22), "week:2026-11-16")
+    assert (WEEK.first_day, WEEK.last_day, WEEK.key) == (
+        date(2026, 11, 16),
+        date(2026, 11, 22),
+        "week:2026-11-16",
+    )
     assert WEEK.start == datetime(2026, 11, 16, tzinfo=JAKARTA)
     day = period_before("day", NOW, JAKARTA)
     assert (day.first_day, day.last_day) == (date(2026, 11, 22), date(2026, 11, 22))
     # 23:30 UTC on the 22nd is already the 23rd in Jakarta.
-    assert period_containing("day", datetime(2026, 11, 22, 23, 30, tzinfo=UTC), JAKARTA).first_day == date(2026, 11, 23)
+    assert period_containing("day", datetime(2026, 11, 22, 23, 30, tzinfo=UTC), JAKARTA).first_day == date(
+        2026, 11, 23
+    )
     month = period_before("month", NOW, JAKARTA)
     assert (month.first_day, month.last_day) == (date(2026, 10, 1), date(2026, 10, 31))
     january = period_before("month", datetime(2027, 1, 5, tzinfo=UTC), JAKARTA)
@@ -184,8 +305,13 @@ def test_every_counter_of_a_known_week(week_report: Report) -> None:
     assert r.by_category == {"network": 3, "printing": 3, "hardware": 1, "security": 1, "software": 1}
     assert r.by_priority == {"normal": 4, "high": 1, "urgent": 1}
     assert r.outcomes == {
-        "self_service": 1, "silent": 1, "pending_feedback": 0, "abandoned": 1,
-        "resolved": 2, "open": 3, "closed": 1,
+        "self_service": 1,
+        "silent": 1,
+        "pending_feedback": 0,
+        "abandoned": 1,
+        "resolved": 2,
+        "open": 3,
+        "closed": 1,
     }
     assert sum(r.outcomes.values()) == r.total  # one outcome per ticket
     assert r.escalated == 6
@@ -208,7 +334,7 @@ def test_times_are_business_hours_aware(week_report: Report) -> None:
 
 def test_sla_breaches(week_report: Report) -> None:
     r = week_report
-    breached = sorted(f.ticket.id for f in r.tickets if f.first_response_breached)
+    breached = sorted(f.ticket.id or 0 for f in r.tickets if f.first_response_breached)
     assert breached == [5, 6, 7]  # 90 > 60; nobody by Friday 09:00; urgent due Monday 08:15
     assert r.first_response_breaches == 3 and r.resolution_breaches == 0 and r.sla_breaches == 3
 
@@ -234,7 +360,10 @@ def test_faq_gaps_are_grouped_by_similarity(week_report: Report) -> None:
 
 
 def test_workload(week_report: Report) -> None:
-    loads = [(s.name, s.claimed, s.resolved, s.first_responses, s.median_first_response) for s in week_report.workload]
+    loads = [
+        (s.name, s.claimed, s.resolved, s.first_responses, s.median_first_response)
+        for s in week_report.workload
+    ]
     assert loads == [("Sari", 2, 1, 1, 60.0), ("Budi", 1, 1, 1, 90.0), ("Rina", 1, 0, 1, 75.0)]
 
 
@@ -252,7 +381,9 @@ def test_daily_series(week_report: Report) -> None:
 
 
 def test_feedback_window_decides_silent_or_pending() -> None:
-    answered = Story("telegram", "q", "email", NOW - timedelta(minutes=30), status="answered", faq_entry_id="e")
+    answered = Story(
+        "telegram", "q", "email", NOW - timedelta(minutes=30), status="answered", faq_entry_id="e"
+    )
     answered.ticket.id = 1
     answered.ev("answered", NOW - timedelta(minutes=30), "bot", entry="e", version=1)
     data = ReportInput((answered.ticket,), {1: answered.events})
@@ -308,7 +439,10 @@ def test_csv_round_trips(week_report: Report) -> None:
     assert list(parsed[0]) == list(CSV_COLUMNS)
     row = {r["ticket"]: r for r in parsed}["5"]
     assert (row["outcome"], row["reopened"], row["sla_breached"], row["escalation_reason"]) == (
-        "resolved", "yes", "yes", "none_fit",
+        "resolved",
+        "yes",
+        "yes",
+        "none_fit",
     )
     assert row["resolution_business_minutes"] == "538.0" and row["created_at"] == "2026-11-18T10:00:00+07:00"
 
@@ -335,7 +469,9 @@ async def test_report_command_for_admins_only(world: DeskWorld) -> None:
     out = await world.desk_says("/report fortnight", who="boss")
     assert "/report week" in out[0].text
     with world.uow_factory() as uow:
-        audit = [(a.actor, a.action, a.detail.get("allowed")) for a in uow.audit.recent() if a.action == "report"]
+        audit = [
+            (a.actor, a.action, a.detail.get("allowed")) for a in uow.audit.recent() if a.action == "report"
+        ]
     assert audit.count(("console:desk:boss", "report", True)) == 1
     assert ("console:desk:sari", "report", False) in audit and ("console:budi", "report", False) in audit
 
@@ -355,7 +491,9 @@ def test_cli_demo_data_then_report(tmp_path: Any, monkeypatch: pytest.MonkeyPatc
     today = datetime.now(JAKARTA).date()
     first = (today - timedelta(days=today.weekday())).isoformat()
     result = runner.invoke(
-        app, ["report", "--from", first, "--to", today.isoformat(), "--format", "markdown", "--out", "r.md"], env=env
+        app,
+        ["report", "--from", first, "--to", today.isoformat(), "--format", "markdown", "--out", "r.md"],
+        env=env,
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("# Helpdesk recap")

@@ -40,7 +40,9 @@ def test_parse_business_hours() -> None:
     assert BusinessHours.parse("mon 13:00-17:00; mon 08:00-14:00").intervals[0] == ((480, 1020),)  # merged
 
 
-@pytest.mark.parametrize("bad", ["mon-fri 9-5", "someday 08:00-17:00", "mon-fri 17:00-08:00", "mon 08:70-09:00", ""])
+@pytest.mark.parametrize(
+    "bad", ["mon-fri 9-5", "someday 08:00-17:00", "mon-fri 17:00-08:00", "mon 08:70-09:00", ""]
+)
 def test_bad_business_hours_are_refused(bad: str) -> None:
     with pytest.raises(SlaConfigError):
         BusinessHours.parse(bad)
@@ -84,7 +86,9 @@ def test_minutes_between_outside_hours_and_reversed() -> None:
     assert OFFICE.business_minutes_between(local(2026, 11, 23, 18), local(2026, 11, 23, 7)) == 0
     assert OFFICE.business_minutes_between(local(2026, 11, 23, 7), local(2026, 11, 24, 18)) == 2 * 540
     # UTC inputs are read in the desk's timezone: 01:00 UTC is 08:00 in Jakarta.
-    assert OFFICE.business_minutes_between(datetime(2026, 11, 23, 1, tzinfo=UTC), local(2026, 11, 23, 9)) == 60
+    assert (
+        OFFICE.business_minutes_between(datetime(2026, 11, 23, 1, tzinfo=UTC), local(2026, 11, 23, 9)) == 60
+    )
 
 
 def test_add_minutes_from_outside_hours_and_zero() -> None:

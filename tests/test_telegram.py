@@ -390,6 +390,13 @@ async def test_forum_topic_per_ticket_relays_in_the_topic_and_closes_it(forum: T
     assert forum.fake.topics[(DESK, topic)]["closed"]
     assert forum.ticket(ticket.id).status == TicketStatus.RESOLVED
 
+    # "Still not fixed": the topic opens again, so specialists who are not admins can write there.
+    await forum.user_presses(BUDI, t("btn_reopen"))
+    assert not forum.fake.topics[(DESK, topic)]["closed"]
+    assert forum.fake.texts(DESK)[-1] == t("desk_reopened", number="#1")
+    await forum.desk_says(SARI, "Saya cek lagi", thread_id=topic)
+    assert forum.fake.texts(BUDI)[-1].endswith("Saya cek lagi")
+
 
 async def test_forum_topic_is_reused_when_the_card_failed_after_creating_it(forum: TelegramWorld) -> None:
     forum.fake.fail_next("sendMessage", 429, retry_after=2, chat_id=DESK)
@@ -644,6 +651,12 @@ async def test_sender_maps_errors_and_treats_not_modified_as_success(tg: Telegra
     assert (await sender.send(edit)).message_id == receipt.message_id
     assert (await sender.send(edit)).message_id == receipt.message_id  # "message is not modified"
     assert "is not modified" in (tg.fake.calls_to("editMessageText")[-1].error or "")
+
+    chart = await sender.send(OutboundMessage(to_budi, "weekly <chart>", image=b"\x89PNG fake image bytes"))
+    upload = tg.fake.calls_to("sendPhoto", BUDI)[-1]
+    assert upload["photo"] == {"upload": "image.png", "size": 21}
+    assert upload["caption"] == "weekly &lt;chart&gt;"
+    assert tg.fake.messages[(BUDI, int(chart.message_id))]["caption"] == "weekly <chart>"
 
     tg.fake.fail_next("sendMessage", 400, "Bad Request: chat not found")
     with pytest.raises(DeliveryError) as bad:

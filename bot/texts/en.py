@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 
-def _duration(hours: int, minutes: int, due: str = "") -> str:
+def _duration(hours: int, minutes: int, due: str = "", **_: object) -> str:
     parts = []
     days, hours = divmod(hours, 24) if hours >= 24 else (0, hours)
     if days:
@@ -25,19 +25,19 @@ _MONTHS = (
 )
 
 
-def _date_short(day: date) -> str:
+def _date_short(day: date, **_: object) -> str:
     return f"{_WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS[day.month - 1][:3]}"
 
 
-def _date_long(day: date) -> str:
+def _date_long(day: date, **_: object) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _month_year(day: date) -> str:
+def _month_year(day: date, **_: object) -> str:
     return f"{_MONTHS[day.month - 1]} {day.year}"
 
 
-def _due_time(at: datetime, today: date) -> str:
+def _due_time(at: datetime, today: date, **_: object) -> str:
     clock = at.strftime("%H:%M")
     days = (at.date() - today).days
     if days == 0:
@@ -49,7 +49,7 @@ def _due_time(at: datetime, today: date) -> str:
     return f"{_date_short(at.date())} {clock}"
 
 
-def _minutes(minutes: float) -> str:
+def _minutes(minutes: float, **_: object) -> str:
     total = round(minutes)
     if total < 60:
         return f"{total} min"
@@ -62,18 +62,18 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "greeting": (
         "Hi {name}! I'm the IT helpdesk assistant. Tell me what's wrong in your own words "
         "(English or Bahasa Indonesia) and I'll find the steps, or get a specialist for you.\n"
-        "Commands: /help, /ticket (talk to a person), /status (your tickets), /cancel, /lang id|en"
+        "Commands: {c}help, {c}ticket (talk to a person), {c}status (your tickets), {c}cancel, {c}lang id|en"
     ),
     "greeting_short": "Hi {name}, I'm the IT helpdesk assistant. Let me look into that.",
     "help": (
         "Just describe your problem, e.g. \"forgot my email password\" or \"wifi keeps disconnecting\".\n"
-        "/ticket - talk to a person straight away\n"
-        "/status - see your open tickets\n"
-        "/cancel - stop what we are doing\n"
-        "/lang id or /lang en - change the language"
+        "{c}ticket - talk to a person straight away\n"
+        "{c}status - see your open tickets\n"
+        "{c}cancel - stop what we are doing\n"
+        "{c}lang id or {c}lang en - change the language"
     ),
-    "unknown_command": "Sorry, I don't know the command /{command}. Type /help to see what I can do.",
-    "lang_usage": "Please choose a language: /lang en or /lang id",
+    "unknown_command": "Sorry, I don't know the command {c}{command}. Type {c}help to see what I can do.",
+    "lang_usage": "Please choose a language: {c}lang en or {c}lang id",
     "lang_set": "Okay, I'll speak English from now on.",
     # status and cancel
     "status_none": "You have no open tickets right now.",
@@ -133,7 +133,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "ticket_opened": (
         "Thank you. I've opened ticket {number} and passed it to our IT specialists. "
         "Expected first response: {expected}. I'll pass their messages on to you here, and anything "
-        "you write here goes to them. Use /status to check, /cancel to withdraw it."
+        "you write here goes to them. Use {c}status to check, {c}cancel to withdraw it."
     ),
     "duration": _duration,
     # security
@@ -262,7 +262,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "report_title_range": "Helpdesk recap, {first} - {last}",
     "report_empty": "No tickets were opened in this period.",
     "report_tickets": "Tickets: {total} ({channels})",
-    "report_faq_line": "Solved by the FAQ (confirmed): {count} ({rate}); no feedback: {silent}; gave up: {abandoned}",
+    "report_faq_line": (
+        "Solved by the FAQ (confirmed): {count} ({rate}); no feedback: {silent}; gave up: {abandoned}"
+    ),
     "report_pending_line": "Answered, feedback window still open: {count}",
     "report_escalated_line": (
         "Escalated to specialists: {count} ({rate}): resolved {resolved}, still open {open}, closed {closed}"
@@ -342,7 +344,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "add \"now\" for the one in progress, e.g. /report week now."
     ),
     "report_refused": "Sorry, only helpdesk admins can see reports. Nothing was changed.",
-    "sla_reminder_unclaimed": "Reminder: {number} [{priority}] is still unclaimed; first response due {due}.\n{subject}",
+    "sla_reminder_unclaimed": (
+        "Reminder: {number} [{priority}] is still unclaimed; first response due {due}.\n{subject}"
+    ),
     "sla_urgent_ping": "URGENT {number} is unclaimed, waiting {waited}. Please claim it.\n{subject}",
     "sla_breached_first_response": "SLA breached: {number} had no first response by {due}.",
     "sla_breached_resolution": "SLA breached: {number} was not resolved by {due}.",

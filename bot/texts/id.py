@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 
-def _duration(hours: int, minutes: int, due: str = "") -> str:
+def _duration(hours: int, minutes: int, due: str = "", **_: object) -> str:
     parts = []
     days, hours = divmod(hours, 24) if hours >= 24 else (0, hours)
     if days:
@@ -26,19 +26,19 @@ _MONTHS = (
 _MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 
-def _date_short(day: date) -> str:
+def _date_short(day: date, **_: object) -> str:
     return f"{_WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS_SHORT[day.month - 1]}"
 
 
-def _date_long(day: date) -> str:
+def _date_long(day: date, **_: object) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _month_year(day: date) -> str:
+def _month_year(day: date, **_: object) -> str:
     return f"{_MONTHS[day.month - 1]} {day.year}"
 
 
-def _due_time(at: datetime, today: date) -> str:
+def _due_time(at: datetime, today: date, **_: object) -> str:
     clock = at.strftime("%H.%M")
     days = (at.date() - today).days
     if days == 0:
@@ -50,7 +50,7 @@ def _due_time(at: datetime, today: date) -> str:
     return f"{_date_short(at.date())} pukul {clock}"
 
 
-def _minutes(minutes: float) -> str:
+def _minutes(minutes: float, **_: object) -> str:
     total = round(minutes)
     if total < 60:
         return f"{total} mnt"
@@ -62,18 +62,18 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "greeting": (
         "Halo {name}! Saya asisten helpdesk IT. Ceritakan masalah Anda dengan kata-kata sendiri "
         "(Bahasa Indonesia atau English), saya carikan langkahnya atau saya hubungkan dengan spesialis.\n"
-        "Perintah: /help, /ticket (bicara dengan petugas), /status (tiket Anda), /cancel, /lang id|en"
+        "Perintah: {c}help, {c}ticket (bicara dengan petugas), {c}status (tiket Anda), {c}cancel, {c}lang id|en"
     ),
     "greeting_short": "Halo {name}, saya asisten helpdesk IT. Saya bantu cek ya.",
     "help": (
         "Cukup jelaskan masalahnya, misalnya \"lupa password email\" atau \"wifi sering putus\".\n"
-        "/ticket - langsung bicara dengan petugas\n"
-        "/status - lihat tiket Anda yang masih terbuka\n"
-        "/cancel - batalkan proses yang sedang berjalan\n"
-        "/lang id atau /lang en - ganti bahasa"
+        "{c}ticket - langsung bicara dengan petugas\n"
+        "{c}status - lihat tiket Anda yang masih terbuka\n"
+        "{c}cancel - batalkan proses yang sedang berjalan\n"
+        "{c}lang id atau {c}lang en - ganti bahasa"
     ),
-    "unknown_command": "Maaf, saya tidak mengenal perintah /{command}. Ketik /help untuk melihat yang bisa saya bantu.",
-    "lang_usage": "Silakan pilih bahasa: /lang id atau /lang en",
+    "unknown_command": "Maaf, saya tidak mengenal perintah {c}{command}. Ketik {c}help untuk melihat yang bisa saya bantu.",
+    "lang_usage": "Silakan pilih bahasa: {c}lang id atau {c}lang en",
     "lang_set": "Baik, mulai sekarang saya memakai Bahasa Indonesia.",
     "status_none": "Saat ini Anda tidak punya tiket yang masih terbuka.",
     "status_header": "Tiket Anda yang masih terbuka:",
@@ -129,7 +129,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "ticket_opened": (
         "Terima kasih. Saya sudah membuat tiket {number} dan meneruskannya ke spesialis IT kami. "
         "Perkiraan respons pertama: {expected}. Pesan dari mereka akan saya sampaikan di sini, dan apa pun "
-        "yang Anda tulis di sini akan saya teruskan. Gunakan /status untuk cek, /cancel untuk membatalkan."
+        "yang Anda tulis di sini akan saya teruskan. Gunakan {c}status untuk cek, {c}cancel untuk membatalkan."
     ),
     "duration": _duration,
     "security_intro": (
@@ -255,7 +255,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "report_title_range": "Rekap helpdesk, {first} - {last}",
     "report_empty": "Tidak ada tiket yang dibuka pada periode ini.",
     "report_tickets": "Tiket: {total} ({channels})",
-    "report_faq_line": "Selesai lewat FAQ (dikonfirmasi): {count} ({rate}); tanpa tanggapan: {silent}; batal: {abandoned}",
+    "report_faq_line": (
+        "Selesai lewat FAQ (dikonfirmasi): {count} ({rate}); tanpa tanggapan: {silent}; batal: {abandoned}"
+    ),
     "report_pending_line": "Sudah dijawab, masih menunggu tanggapan: {count}",
     "report_escalated_line": (
         "Diteruskan ke spesialis: {count} ({rate}): selesai {resolved}, masih terbuka {open}, ditutup {closed}"
@@ -338,7 +340,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "sla_reminder_unclaimed": (
         "Pengingat: {number} [{priority}] belum diambil; respons pertama jatuh tempo {due}.\n{subject}"
     ),
-    "sla_urgent_ping": "URGENT {number} belum diambil, sudah menunggu {waited}. Mohon segera diambil.\n{subject}",
+    "sla_urgent_ping": (
+        "URGENT {number} belum diambil, sudah menunggu {waited}. Mohon segera diambil.\n{subject}"
+    ),
     "sla_breached_first_response": "SLA terlewat: {number} belum mendapat respons pertama sampai {due}.",
     "sla_breached_resolution": "SLA terlewat: {number} belum selesai sampai {due}.",
     "followup_user_reminder": (
