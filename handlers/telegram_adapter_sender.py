@@ -289,7 +289,9 @@ class TelegramSender:
         )
         if message.reopen_thread and topic is not None:
             await self._reopen(chat, topic)
-        ids = await self._in_topic(chat, topic, lambda: self._post(message, chat, topic, reply_to))
+        ids = await self._in_topic(
+            chat, topic, lambda in_topic: self._post(message, chat, in_topic, reply_to)
+        )
         if message.close_thread and topic is not None:
             try:
                 await self.bot.close_forum_topic(chat, topic)
@@ -297,15 +299,23 @@ class TelegramSender:
                 log.warning("could not close forum topic %s in %s: %s", topic, chat, error)
         return SendReceipt(message.address, str(ids[0]))
 
-    async def _in_topic(self, chat: int | str, topic: int | None, post: Callable[[], Awaitable[T]]) -> T:
-        """Run ``post``; if the forum topic was closed (a reopened ticket), reopen it and retry."""
+    async def _in_topic(
+        self, chat: int | str, topic: int | None, post: Callable[[int | None], Awaitable[T]]
+    ) -> T:
+        """Run ``post`` in ``topic``. If the topic is closed, reopen it and retry; if it was deleted,
+        post in the group's General topic rather than lose the message."""
         try:
-            return await post()
+            return await post(topic)
         except BadRequest as error:
-            if topic is None or not _is(error, "topic_closed", "topic closed"):
+            if topic is None:
+                raise
+            if _is(error, "thread not found"):
+                log.warning("forum topic %s in %s is gone; posting in General instead", topic, chat)
+                return await post(None)
+            if not _is(error, "topic_closed", "topic closed"):
                 raise
         await self._reopen(chat, topic)
-        return await post()
+        return await post(topic)
 
     async def _reopen(self, chat: int | str, topic: int) -> None:
         """Reopen a closed forum topic (an open one is left as it is)."""

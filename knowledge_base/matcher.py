@@ -260,9 +260,7 @@ class FaqMatcher:
         if n_rows == 0:
             self._word_idf = np.zeros(0)
             self._char_idf = np.zeros(0)
-            self._post_indptr = np.zeros(n_features + 1, dtype=np.int64)
-            self._post_indices = np.zeros(0, dtype=np.int64)
-            self._post_data = np.zeros(0)
+            self._post = self._nb_post = self._postings(sp.csr_matrix((0, n_features)))
             self._nb_lognorm = np.zeros(n_entries)
             self._nb_background = np.zeros(n_features)
             return
@@ -278,20 +276,20 @@ class FaqMatcher:
         cent = sp.diags(1.0 / norms) @ mass
         alpha = self.weights.bayes_alpha
         totals = np.asarray(mass.sum(axis=1)).ravel()
-        self._nb_lognorm = np.log(totals + alpha * n_features) - math.log(alpha)
+        self._nb_lognorm = np.log(totals + alpha * n_features)
         feature_mass = np.asarray(mass.sum(axis=0)).ravel()
         self._nb_background = np.log(feature_mass + alpha) - math.log(float(totals.sum()) + alpha * n_features)
         nb = mass.copy()
         nb.data = np.log1p(nb.data / alpha)
-        # one posting matrix: feature -> [phrasings | centroids | naive Bayes log-ratios]
-        post = sp.hstack([x, cent, nb], format="csr") if False else None
-        del post
-        stacked = sp.vstack([x, cent, nb], format="csr")
-        posting = stacked.T.tocsr()
-        self._post_indptr = posting.indptr.astype(np.int64)
-        self._post_indices = posting.indices.astype(np.int64)
-        self._post_data = posting.data
-        self._x = x
+        # posting lists: feature -> [phrasings | centroids], and feature -> naive Bayes log-ratios
+        self._post = self._postings(sp.vstack([x, cent], format="csr"))
+        self._nb_post = self._postings(nb)
+
+    @staticmethod
+    def _postings(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr, indices, data)`` of the transpose: for each feature, the rows that have it."""
+        t = m.T.tocsr()
+        return t.indptr.astype(np.int64), t.indices.astype(np.int64), t.data
 
     @staticmethod
     def _idf(ids: np.ndarray, n_features: int, n_rows: int) -> np.ndarray:
@@ -356,33 +354,42 @@ class FaqMatcher:
         if feats.word_ids.size + feats.char_ids.size == 0 or self.size == 0:
             return None
         ids, vals = self._vector(feats)
-        lens = self._post_indptr[ids + 1] - self._post_indptr[ids]
-        pos = _ranges(self._post_indptr[ids], lens)
         n_rows = self.size
         n_entries = len(self._entries)
+        indptr, indices, data = self._post
+        lens = indptr[ids + 1] - indptr[ids]
+        pos = _ranges(indptr[ids], lens)
         acc = np.bincount(
-            self._post_indices[pos],
-            weights=self._post_data[pos] * np.repeat(vals, lens),
-            minlength=n_rows + 2 * n_entries,
+            indices[pos], weights=data[pos] * np.repeat(vals, lens), minlength=n_rows + n_entries
         )
+        indptr, indices, data = self._nb_post
+        lens = indptr[ids + 1] - indptr[ids]
+        pos = _ranges(indptr[ids], lens)
+        cols = indices[pos]
+        nb = np.bincount(cols, weights=data[pos] * np.repeat(vals, lens), minlength=n_entries)
+        cover = np.bincount(cols, weights=np.repeat(vals * vals, lens), minlength=n_entries)
         sims = acc[:n_rows]
-        cent = acc[n_rows : n_rows + n_entries]
+        cent = acc[n_rows:]
         has = self._entry_has_rows
         best = np.zeros(n_entries)
         best[has] = np.maximum.reduceat(sims, self._entry_start[has])
         mass = float(vals.sum())
         w = self.weights
-        loglik = acc[n_rows + n_entries :] + (math.log(w.bayes_alpha) - self._nb_lognorm) * mass
+        loglik = nb + (math.log(w.bayes_alpha) - self._nb_lognorm) * mass
         loglik[~has] = -np.inf
         z = (loglik - loglik.max()) / w.bayes_temperature
         post = np.exp(z)
         post /= post.sum()
         lift = loglik - float(self._nb_background[ids] @ vals)
-        return {"max": best, "centroid": cent, "bayes": post, "lift": lift, "_z": z, "_sims": sims}
-
-    def _coverage(self, e: int, ids: np.ndarray, sq: np.ndarray) -> float:
-        """Share of the query's squared weight on features the entry's phrasings contain."""
-        return 0.0
+        return {
+            "max": best,
+            "centroid": cent,
+            "bayes": post,
+            "lift": lift,
+            "cover": cover,
+            "_z": z,
+            "_sims": sims,
+        }
 
     def _score_entries(self, norm: str, lang: str) -> list[Candidate]:
         comps = self._components(norm, lang)
@@ -431,6 +438,7 @@ class FaqMatcher:
                 ("fuzzy", round(100 * fz, 1)),
                 ("lift", round(float(comps["lift"][e]), 2)),
                 ("odds", round(odds, 2)),
+                ("cover", round(100 * float(comps["cover"][e]), 1)),
             )
             cands.append(
                 Candidate(self._entries[e].id, round(min(100.0, max(0.0, 100 * total_score)), 2), parts)

@@ -502,7 +502,7 @@ async def test_socket_mode_envelope_is_acknowledged_after_it_is_handled(
         }
         await fake.socket_send(command)
         await fake.wait_for(lambda: acked("env-3"), what="ack 3")
-        await world.wait_text(BUDI_DM, "/status")
+        await world.wait_text(BUDI_DM, "/helpdesk status")
 
 
 # ------------------------------------------------------------------------------------ sender

@@ -34,7 +34,7 @@ LANG = "id"  # the users write Indonesian; the desk speaks the default language 
 
 
 def t(key: str, lang: str = LANG, **fields: Any) -> str:
-    return texts.text(lang, key, **fields)
+    return texts.text(lang, key, c="/", **fields)  # commands are written "/ticket" on Telegram
 
 
 # ------------------------------------------------------------------------------------ harness
@@ -633,6 +633,14 @@ async def test_a_closed_topic_is_reopened_to_deliver(forum: TelegramWorld) -> No
     assert [c.method for c in calls[-3:]] == ["sendMessage", "reopenForumTopic", "sendMessage"]
     assert calls[-3].error == "Bad Request: TOPIC_CLOSED"
     assert forum.fake.bot_messages(DESK)[-1]["message_thread_id"] == int(ticket.desk_thread_id or 0)
+
+
+async def test_a_deleted_topic_does_not_lose_the_message(forum: TelegramWorld) -> None:
+    ticket = await forum.escalate(BUDI)
+    del forum.fake.topics[(DESK, int(ticket.desk_thread_id or 0))]  # someone deleted the topic
+    await forum.user_says(BUDI, "halo?")
+    posted = forum.fake.bot_messages(DESK)[-1]
+    assert posted["text"].endswith("halo?") and "message_thread_id" not in posted
 
 
 async def test_polling_survives_a_network_outage(tg: TelegramWorld) -> None:

@@ -415,7 +415,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "faq_too_many_phrasings": "That's too many questions for one language; the limit is {limit}.",
     "faq_empty_answer": "The answer can't be empty.",
     "faq_answer_too_long": "That answer is {length} characters long; the limit is {limit}.",
-    "faq_warn_clash": "Note: \"{text}\" is also a question of {other}; users may get either. Check with /faq search.",
+    "faq_warn_clash": (
+        "Note: \"{text}\" is also a question of {other}; users may get either. Check with /faq search."
+    ),
     "faq_saved": "Saved {id} as version {version}. Users get it right away.",
     "faq_unchanged": "Nothing to change: {id} v{version} already says that.",
     "faq_rolled_back": "{id} is back to what version {target} said (saved as version {version}).",

@@ -400,7 +400,8 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "faq_unknown_entry": "Tidak ada entri FAQ \"{id}\".{hint}",
     "faq_did_you_mean": " Maksud Anda {id}?",
     "faq_bad_id": (
-        "\"{value}\" tidak bisa dipakai sebagai id: gunakan huruf kecil dan angka yang disambung tanda hubung, "
+        "\"{value}\" tidak bisa dipakai sebagai id: gunakan huruf kecil dan angka yang disambung "
+        "tanda hubung, "
         "mis. vpn-setup (paling banyak {limit} karakter)."
     ),
     "faq_id_taken": "Sudah ada entri {id}. Pilih id lain (lihat entrinya dengan /faq show {id}).",
@@ -441,13 +442,16 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Tambahkan pertanyaan lain dulu, atau hapus entrinya."
     ),
     "faq_answer_current": "Jawaban {code} {id} saat ini:",
-    "faq_answer_ask": "Kirim jawaban {code} yang baru dalam satu pesan (langkah bernomor paling jelas), atau /faq cancel.",
+    "faq_answer_ask": (
+        "Kirim jawaban {code} yang baru dalam satu pesan (langkah bernomor paling jelas), atau /faq cancel."
+    ),
     "faq_answer_inline_hint": (
         "Di sini, tulis jawaban baru dalam pesan yang sama: /faq answer {id} {code} 1. Langkah pertama ... "
         "Cara langkah demi langkah tersedia di chat pribadi dengan saya."
     ),
     "faq_new_lang_private": (
-        "{id} belum punya teks {code}. Tambahkan terjemahannya langkah demi langkah di chat pribadi dengan saya: "
+        "{id} belum punya teks {code}. Tambahkan terjemahannya langkah demi langkah di chat pribadi "
+        "dengan saya: "
         "/faq answer {id} {code}"
     ),
     "faq_new_lang_ask_answer": "Itu pertanyaan {code} pertama untuk {id}. Sekarang kirim jawaban {code}-nya.",
@@ -508,7 +512,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Tekan Selesai jika sudah, atau lewati: satu bahasa sudah cukup."
     ),
     "faq_add_got_questions": "Oke: {count} pertanyaan {code}. Kirim lagi, atau tekan Selesai.",
-    "faq_add_ask_answer": "Sekarang kirim jawaban {code} dalam satu pesan. Langkah bernomor (1. 2. 3.) paling jelas.",
+    "faq_add_ask_answer": (
+        "Sekarang kirim jawaban {code} dalam satu pesan. Langkah bernomor (1. 2. 3.) paling jelas."
+    ),
     "faq_add_need_language": "Sebuah entri perlu pertanyaan dan jawaban dalam minimal satu bahasa.",
     "faq_add_preview": "Langkah 4/4: periksa entrinya, lalu tekan Simpan.",
     "faq_add_press_save": "Tekan Simpan untuk menyimpan entri, atau Batal.",
@@ -521,7 +527,8 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "faq_propose_not_resolved": "{number} belum selesai. Usulkan setelah tiketnya selesai.",
     "faq_propose_exists": "{ticket} sudah diusulkan sebagai draf {number}:",
     "faq_propose_no_answer": (
-        "Saya tidak menemukan jawaban spesialis di {number}. Tambahkan sendiri: /faq propose #{id} jawaban Anda"
+        "Saya tidak menemukan jawaban spesialis di {number}. "
+        "Tambahkan sendiri: /faq propose #{id} jawaban Anda"
     ),
     "faq_proposed": "Terima kasih! Draf {number} dari {ticket} sekarang menunggu admin FAQ.",
     "faq_draft_card": (
