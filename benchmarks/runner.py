@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.datasets import LOADERS, Dataset, benchdata_dir, entries_from_pairs
 from bot.types import FaqEntry
-from knowledge_base.calibration import calibrate
+from knowledge_base.calibration import calibrate, evaluate, format_confidence, rank_labelled
 from knowledge_base.matcher import FaqMatcher
 
 RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
@@ -52,6 +54,9 @@ class Row:
     rebuild_s: float
     median_ms: float
     p95_ms: float
+    weights: str = ""
+    split: tuple[float, float, float | None] | None = None
+    """Split-half check: held-out answered ok, wrong and OOS F1 (see :func:`split_half`)."""
 
 
 def _latencies(matcher: FaqMatcher, texts: Sequence[str]) -> tuple[float, float]:
@@ -112,7 +117,8 @@ def run_dataset(name: str, root: Path, quick: bool = False) -> Row:
     }
     build_s = rebuild_s = 0.0
     lat: list[tuple[float, float]] = []
-    thresholds = []
+    thresholds: list[str] = []
+    weights: list[str] = []
     for ds in folds:
         start = time.perf_counter()
         matcher = FaqMatcher(ds.entries, default_lang=ds.lang)
@@ -121,9 +127,12 @@ def run_dataset(name: str, root: Path, quick: bool = False) -> Row:
         matcher.rebuild(_edited(ds.entries))
         rebuild_s = max(rebuild_s, time.perf_counter() - start)
         matcher.rebuild(ds.entries)
-        cal = calibrate(matcher, ds.queries, apply=True)
+        ranked = rank_labelled(matcher, ds.queries)
+        cal = calibrate(matcher, ds.queries, apply=True, _ranked=ranked)
+        for key, value in split_half(matcher, ds.queries, ranked).items():
+            tot[key] = tot.get(key, 0.0) + value
         n_in, n_out = cal.n_in_scope, cal.n_out_of_scope
-        answered_n = cal.answered_correct_rate * n_in / max(1e-9, 1 - cal.wrong_answer_rate) if n_in else 0.0
+        answered_n = cal.answer_rate * cal.n
         tot["n"] += cal.n
         tot["in"] += n_in
         tot["oos"] += n_out
@@ -135,11 +144,11 @@ def run_dataset(name: str, root: Path, quick: bool = False) -> Row:
         tot["clarify"] += cal.clarify_rate * cal.n
         tot["tp"] += cal.oos_recall * n_out
         tot["fn"] += (1 - cal.oos_recall) * n_out
-        tot["fp"] += (
-            (cal.oos_recall * n_out / cal.oos_precision - cal.oos_recall * n_out) if cal.oos_precision else 0
-        )
+        tot["fp"] += cal.escalation_rate * cal.n - cal.oos_recall * n_out
         t = cal.thresholds
-        thresholds.append(f"{t.answer:.0f}/{t.margin:.0f}/{t.clarify:.0f}")
+        star = "*" if t.weights else ""
+        thresholds.append(f"{t.answer:.0f}{star}/{t.margin:.0f}/{t.clarify:.0f}")
+        weights.append(format_confidence(t.weights) if t.weights else "")
         sample = [q for q, _ in ds.queries]
         random.Random(1).shuffle(sample)
         lat.append(_latencies(matcher, sample[: 100 if quick else 500]))
@@ -171,7 +180,46 @@ def run_dataset(name: str, root: Path, quick: bool = False) -> Row:
         rebuild_s=rebuild_s,
         median_ms=statistics.median(m for m, _ in lat),
         p95_ms=max(p for _, p in lat),
+        weights=weights[0],
+        split=(
+            tot["h_correct"] / tot["h_in"] if tot["h_in"] else 0.0,
+            tot["h_wrong"] / tot["h_ans"] if tot["h_ans"] else 0.0,
+            (2 * tot["h_tp"] / (2 * tot["h_tp"] + tot["h_fp"] + tot["h_fn"]) if tot["h_tp"] else 0.0)
+            if oos
+            else None,
+        ),
     )
+
+
+def split_half(matcher: FaqMatcher, queries: Sequence[tuple[str, str]], ranked: object) -> dict[str, float]:
+    """Calibrate on one random half of the queries and count the outcomes on the other half, both
+    ways round (a check that the calibrated thresholds and confidence weights carry over to
+    questions they were not chosen on). Returns summed counts (``h_*``)."""
+    from knowledge_base.calibration import _Ranked
+
+    assert isinstance(ranked, _Ranked)
+    order = list(range(len(queries)))
+    random.Random(5).shuffle(order)
+    halves = [order[: len(order) // 2], order[len(order) // 2 :]]
+    out = dict.fromkeys(("h_in", "h_correct", "h_ans", "h_wrong", "h_tp", "h_fp", "h_fn"), 0.0)
+    for fit, test in (halves, halves[::-1]):
+        fit_items = [queries[i] for i in fit]
+        test_items = [queries[i] for i in test]
+        cal = calibrate(matcher, fit_items, _ranked=ranked.subset(np.asarray(fit, dtype=np.int64)))
+        res = evaluate(
+            matcher, test_items, cal.thresholds, _ranked=ranked.subset(np.asarray(test, dtype=np.int64))
+        )
+        n_in, n_out = res.n_in_scope, res.n_out_of_scope
+        answers = res.answer_rate * res.n
+        out["h_in"] += n_in
+        out["h_correct"] += res.answered_correct_rate * n_in
+        out["h_ans"] += answers
+        out["h_wrong"] += res.wrong_answer_rate * answers
+        tp = res.oos_recall * n_out
+        out["h_tp"] += tp
+        out["h_fn"] += n_out - tp
+        out["h_fp"] += res.escalation_rate * res.n - tp
+    return out
 
 
 def _perturb(text: str, rng: random.Random) -> str:
@@ -271,6 +319,33 @@ def format_rows(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def format_details(rows: Sequence[Row]) -> str:
+    """The split-half check and the fitted answer confidences, as Markdown."""
+    lines = [
+        "| dataset | answered ok % (all / held-out) | wrong % (all / held-out) | OOS F1 (all / held-out) |",
+        "|---|---|---|---|",
+    ]
+    for r in rows:
+        if r.split is None:
+            continue
+        ok, wrong, f1 = r.split
+        f1_all = "-" if r.oos_f1 is None else f"{r.oos_f1:.3f}"
+        f1_held = "-" if f1 is None else f"{f1:.3f}"
+        lines.append(
+            f"| {r.name} | {_pct(r.answered)} / {_pct(ok)} | {_pct(r.wrong)} / {_pct(wrong)} "
+            f"| {f1_all} / {f1_held} |"
+        )
+    conf = [f"- {r.name}: confidence = {r.weights}" for r in rows if r.weights]
+    if conf:
+        lines += [
+            "",
+            "Answer confidences chosen by calibration (thresholds marked * compare them):",
+            "",
+            *conf,
+        ]
+    return "\n".join(lines)
+
+
 def machine_line() -> str:
     """CPU model, cores, Python version and date (no paths)."""
     cpu = platform.processor() or platform.machine()
@@ -307,6 +382,13 @@ NOTES = """\
 """
 
 
+SPLIT_NOTE = """\
+The validation queries are split at random into two halves; thresholds (and the confidence, if one
+wins) are calibrated on one half and applied to the other, both ways round, and the held-out
+outcomes pooled. "all" repeats the main table (calibrated and reported on the same queries).
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks, print the table and (unless ``--quick``) write ``RESULTS.md``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
@@ -328,11 +410,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quick and not args.no_scale and not args.dataset:
         rows.append(speed_at_scale(root, 100_000))
     table = format_rows(rows)
+    details = format_details(rows)
     print(table)
+    print()
+    print(details)
     if args.output is not None or (not args.quick and not args.dataset):
         out = args.output or RESULTS_FILE
         out.write_text(
-            f"# Matcher benchmark results\n\nMachine: {machine_line()}\n\n{table}\n\n{NOTES}",
+            f"# Matcher benchmark results\n\nMachine: {machine_line()}\n\n{table}\n\n{NOTES}\n"
+            f"## Split-half check and answer confidences\n\n{SPLIT_NOTE}\n{details}\n",
             encoding="utf-8",
         )
         print(f"written: {out.name}")

@@ -237,11 +237,17 @@ class MatchThresholds:
     - ``margin``: ... and lead the runner-up by at least this much.
     - ``clarify``: below ``answer`` (or within the margin) but at or above this, offer choices.
     - below ``clarify``: escalate.
+
+    ``weights`` (optional, set by calibration): when given, ``answer`` compares a 0-100
+    *confidence* instead of the best score: ``100 * sigmoid(bias + sum(weight * feature))`` over
+    named features of the ranking (``score``, ``margin``, ``odds``, ``fuzzy``; see
+    ``knowledge_base.matcher.decision_features``). ``margin`` and ``clarify`` still compare scores.
     """
 
     answer: float = 72.0
     margin: float = 8.0
     clarify: float = 50.0
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,29 @@ Outcomes, per item, under a set of thresholds:
 Objective: among thresholds whose wrong-answer rate (wrong answers / all answers) is at most
 ``max_wrong_rate``, minimise the summed cost above; ties go to fewer wrong answers, then to more
 correct answers. When no thresholds meet the constraint, the ones with the lowest wrong-answer
-rate win. The search is a grid over the observed best scores (answer, clarify) and a fixed list
-of margins, evaluated with the same rule as :meth:`FaqMatcher.decide`.
+rate win. The search is a grid over the observed values (answer, clarify) and a fixed list of
+margins, evaluated with the same rule as :meth:`FaqMatcher.decide`.
+
+Two forms of the answer rule are searched and the better one (by the objective) is kept:
+
+1. *score*: answer when the best score reaches ``answer`` (the original rule);
+2. *confidence*: answer when a confidence reaches ``answer``. The confidence is a logistic
+   regression, fitted on the labelled items, of "the best candidate is the right answer" on a few
+   named features of the ranking (:data:`CONFIDENCE_FEATURES`: best score, lead over the
+   runner-up, naive Bayes log10 odds, fuzzy ratio). Features whose fitted weight comes out negative
+   are dropped and the rest refitted, so every weight reads "more of this, more confident". The
+   weights are stored in :attr:`MatchThresholds.weights` and printed by :meth:`Calibration.format_table`.
+
+In both forms ``margin`` and ``clarify`` compare the scores. The naive Bayes odds keep their
+resolution where the blended score saturates, which is what lets a knowledge base with many
+near-duplicate "related but not covered" questions (BANKING77-OOS) answer its clear cases
+instead of offering choices for almost everything.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,14 +50,26 @@ import numpy as np
 import yaml
 
 from bot.types import Candidate, MatchThresholds
-from knowledge_base.matcher import FaqMatcher
+from knowledge_base.matcher import FaqMatcher, decision_features
 
 ESCALATE = "escalate"
 MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
+CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy")
+"""Decision features a fitted confidence may weigh (see :func:`knowledge_base.matcher.decision_features`)."""
+MIN_CLASS_ITEMS = 8
+"""A confidence is fitted only with at least this many right and this many not-right items."""
+GRID_SIZE = 60
 
 
 class LabelledFileError(ValueError):
     """A labelled-questions file that cannot be read; the message says where and why."""
+
+
+def format_confidence(weights: Mapping[str, float]) -> str:
+    """The confidence formula as text, e.g. ``100*sigmoid(-2.1 + 0.08*margin + 0.59*odds)``."""
+    terms = [f"{float(weights.get('bias', 0.0)):.3g}"]
+    terms.extend(f"{float(w):.3g}*{name}" for name, w in weights.items() if name != "bias")
+    return "100*sigmoid(" + " + ".join(terms).replace("+ -", "- ") + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +80,7 @@ class Calibration:
     entry / in-scope items. ``wrong_answer_rate``: wrong answers / answers. ``clarify_rate`` and
     ``escalation_rate``: over all items. OOS figures treat ``escalate`` as the out-of-scope
     prediction. ``top1`` / ``top3``: in-scope items whose entry is ranked first / in the top three.
+    ``answer_rate``: answers / all items.
     """
 
     thresholds: MatchThresholds
@@ -69,6 +97,7 @@ class Calibration:
     top1: float
     top3: float
     max_wrong_rate: float = 0.05
+    answer_rate: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dictionary (thresholds nested), e.g. for JSON output."""
@@ -77,12 +106,14 @@ class Calibration:
                 "answer": self.thresholds.answer,
                 "margin": self.thresholds.margin,
                 "clarify": self.thresholds.clarify,
+                "weights": dict(self.thresholds.weights),
             },
             "n": self.n,
             "n_in_scope": self.n_in_scope,
             "n_out_of_scope": self.n_out_of_scope,
             "answered_correct_rate": self.answered_correct_rate,
             "wrong_answer_rate": self.wrong_answer_rate,
+            "answer_rate": self.answer_rate,
             "clarify_rate": self.clarify_rate,
             "escalation_rate": self.escalation_rate,
             "oos_recall": self.oos_recall,
@@ -96,8 +127,23 @@ class Calibration:
     def format_table(self) -> str:
         """A two-column plain-text table of the thresholds and figures."""
         t = self.thresholds
+        if t.weights:
+            rule = [
+                (
+                    "thresholds (confidence / margin / clarify)",
+                    f"{t.answer:.1f} / {t.margin:.1f} / {t.clarify:.1f}",
+                ),
+                ("answer confidence", format_confidence(t.weights)),
+            ]
+        else:
+            rule = [
+                (
+                    "thresholds (answer / margin / clarify)",
+                    f"{t.answer:.1f} / {t.margin:.1f} / {t.clarify:.1f}",
+                )
+            ]
         rows = [
-            ("thresholds (answer / margin / clarify)", f"{t.answer:.1f} / {t.margin:.1f} / {t.clarify:.1f}"),
+            *rule,
             ("questions (in scope / out of scope)", f"{self.n} ({self.n_in_scope} / {self.n_out_of_scope})"),
             ("top-1 / top-3 (in scope)", f"{self.top1:.1%} / {self.top3:.1%}"),
             ("answered correctly (in scope)", f"{self.answered_correct_rate:.1%}"),
@@ -105,7 +151,10 @@ class Calibration:
                 "wrong answers (of answers)",
                 f"{self.wrong_answer_rate:.1%} (target <= {self.max_wrong_rate:.0%})",
             ),
-            ("clarify / escalate (of all)", f"{self.clarify_rate:.1%} / {self.escalation_rate:.1%}"),
+            (
+                "answer / clarify / escalate (of all)",
+                f"{self.answer_rate:.1%} / {self.clarify_rate:.1%} / {self.escalation_rate:.1%}",
+            ),
             (
                 "out-of-scope recall / precision / F1",
                 f"{self.oos_recall:.1%} / {self.oos_precision:.1%} / {self.oos_f1:.3f}",
@@ -117,70 +166,197 @@ class Calibration:
 
 @dataclass(frozen=True, slots=True)
 class _Ranked:
-    """Precomputed ranking of every labelled item (scores, whether the expected entry placed)."""
+    """Precomputed ranking of every labelled item: decision features, and where the expected entry
+    placed. ``features`` has one column per :data:`CONFIDENCE_FEATURES` name."""
 
     s1: np.ndarray
     s2: np.ndarray
-    s3: np.ndarray
+    features: np.ndarray
     in_scope: np.ndarray
     top1: np.ndarray
     top3: np.ndarray
 
+    def subset(self, index: np.ndarray) -> _Ranked:
+        """The same for the items at ``index``."""
+        return _Ranked(
+            self.s1[index],
+            self.s2[index],
+            self.features[index],
+            self.in_scope[index],
+            self.top1[index],
+            self.top3[index],
+        )
 
-def _rank_all(
-    matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]
-) -> tuple[_Ranked, list[list[Candidate]]]:
-    ranked = [matcher.rank(text, k=5) for text, _ in labelled]
 
-    def score(cands: list[Candidate], i: int) -> float:
+def rank_labelled(matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]) -> _Ranked:
+    """Rank every labelled item once (reuse the result with ``calibrate``/``evaluate``'s ``_ranked``)."""
+    return _ranked_from([matcher.rank(text, k=5) for text, _ in labelled], [e for _, e in labelled])
+
+
+def _ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str]) -> _Ranked:
+    def score(cands: Sequence[Candidate], i: int) -> float:
         return cands[i].score if len(cands) > i else 0.0
 
-    s1 = np.array([score(c, 0) for c in ranked])
-    s2 = np.array([score(c, 1) for c in ranked])
-    s3 = np.array([score(c, 2) for c in ranked])
-    in_scope = np.array([expect != ESCALATE for _, expect in labelled], dtype=bool)
-    top1 = np.array([bool(c) and c[0].entry_id == e for c, (_, e) in zip(ranked, labelled, strict=True)])
-    top3 = np.array([any(x.entry_id == e for x in c[:3]) for c, (_, e) in zip(ranked, labelled, strict=True)])
-    return _Ranked(s1, s2, s3, in_scope, top1, top3), ranked
+    feats = [decision_features(c) for c in ranked]
+    return _Ranked(
+        s1=np.array([score(c, 0) for c in ranked], dtype=np.float64),
+        s2=np.array([score(c, 1) for c in ranked], dtype=np.float64),
+        features=np.array(
+            [[f[name] for name in CONFIDENCE_FEATURES] for f in feats], dtype=np.float64
+        ).reshape(len(ranked), len(CONFIDENCE_FEATURES)),
+        in_scope=np.array([e != ESCALATE for e in expected], dtype=bool),
+        top1=np.array([bool(c) and c[0].entry_id == e for c, e in zip(ranked, expected, strict=True)]),
+        top3=np.array([any(x.entry_id == e for x in c[:3]) for c, e in zip(ranked, expected, strict=True)]),
+    )
 
 
-def _outcomes(r: _Ranked, answer: float, margin: float, clarify: float) -> dict[str, np.ndarray]:
+def _confidence(r: _Ranked, weights: Mapping[str, float]) -> np.ndarray:
+    """The confidence of every item under ``weights`` (same formula as the matcher's)."""
+    z = np.full(r.s1.shape, float(weights.get("bias", 0.0)))
+    for j, name in enumerate(CONFIDENCE_FEATURES):
+        if name in weights:
+            z += float(weights[name]) * r.features[:, j]
+    return 100.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+
+
+def _answer_values(r: _Ranked, t: MatchThresholds) -> np.ndarray:
+    return _confidence(r, t.weights) if t.weights else r.s1
+
+
+def _outcomes(r: _Ranked, t: MatchThresholds) -> dict[str, np.ndarray]:
     """Decisions for every item, with the same rule as ``FaqMatcher.decide``."""
     has = r.s1 > 0
-    ans = has & (r.s1 >= answer) & (r.s1 - r.s2 >= margin)
-    cla = has & ~ans & (r.s1 >= clarify)
+    ans = has & (_answer_values(r, t) >= t.answer) & (r.s1 - r.s2 >= t.margin)
+    cla = has & ~ans & (r.s1 >= t.clarify)
     esc = ~ans & ~cla
     return {"answer": ans, "clarify": cla, "escalate": esc}
 
 
 def _figures(r: _Ranked, d: dict[str, np.ndarray]) -> dict[str, float]:
-    ans, cla, esc = d["answer"], d["clarify"], d["escalate"]
+    ans, esc = d["answer"], d["escalate"]
     ins, oos = r.in_scope, ~r.in_scope
     correct = int((ans & ins & r.top1).sum())
     wrong = int((ans & ~(ins & r.top1)).sum())
     answered = int(ans.sum())
-    needless = float((cla & ins & r.top1).sum()) * 0.5 + float((esc & ins & r.top1).sum())
-    missed_clarify = float((esc & ins & ~r.top1 & r.top3).sum()) * 0.5
-    leaked = float((cla & oos).sum())
-    tp = float((esc & oos).sum())
-    fp = float((esc & ins).sum())
-    fn = float((~esc & oos).sum())
     return {
         "correct": correct,
         "wrong": wrong,
         "wrong_rate": wrong / answered if answered else 0.0,
-        "cost": needless + missed_clarify + leaked,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
+        "tp": float((esc & oos).sum()),
+        "fp": float((esc & ins).sum()),
+        "fn": float((~esc & oos).sum()),
     }
 
 
-def _grid(values: np.ndarray, size: int) -> np.ndarray:
+def _costs(r: _Ranked) -> tuple[np.ndarray, np.ndarray]:
+    """Per-item cost if offered choices, and if escalated (an answer costs nothing but is capped)."""
+    ins, t1, t3 = r.in_scope, r.top1, r.top3
+    clarify_cost = np.where(ins & t1, 0.5, 0.0) + np.where(~ins, 1.0, 0.0)
+    escalate_cost = np.where(ins & t1, 1.0, 0.0) + np.where(ins & ~t1 & t3, 0.5, 0.0)
+    return clarify_cost, escalate_cost
+
+
+def _grid(values: np.ndarray, size: int = GRID_SIZE) -> np.ndarray:
     if values.size == 0:
         return np.array([0.0])
     qs = np.unique(np.round(np.quantile(values, np.linspace(0.0, 1.0, size)), 2))
     return np.concatenate([[0.0], qs, [100.01]])
+
+
+def _search(
+    r: _Ranked, weights: dict[str, float], max_wrong_rate: float
+) -> tuple[tuple[float, ...], MatchThresholds]:
+    """Best thresholds for one answer rule (``weights`` empty: the score), with the objective's key.
+
+    For each (answer, margin) pair the answered items are fixed, so the clarify threshold only
+    splits the rest between "offer choices" and "escalate": that split is scored for every
+    clarify value at once from cumulative sums over the items sorted by score.
+    """
+    values = _confidence(r, weights) if weights else r.s1
+    has = r.s1 > 0
+    lead = r.s1 - r.s2
+    good = r.in_scope & r.top1
+    clarify_cost, escalate_cost = _costs(r)
+    clarifies = _grid(r.s1)
+    order = np.argsort(-r.s1, kind="stable")
+    s_sorted = r.s1[order]
+    # for each clarify value c: how many items (sorted by score, descending) have s1 >= c
+    reach = np.searchsorted(-s_sorted, -clarifies, side="right")
+    best_key: tuple[float, ...] | None = None
+    best = MatchThresholds(weights=dict(weights))
+    for a in _grid(values):
+        over = has & (values >= a)
+        for m in MARGINS:
+            ans = over & (lead >= m)
+            answered = int(ans.sum())
+            correct = int((ans & good).sum())
+            wrong = answered - correct
+            rate = wrong / answered if answered else 0.0
+            feasible = rate <= max_wrong_rate
+            rest = ~ans
+            # cost of the non-answered items: choices for those with s1 >= c (and s1 > 0)
+            gain = np.where(rest & has, clarify_cost - escalate_cost, 0.0)[order]
+            cum = np.concatenate([[0.0], np.cumsum(gain)])
+            costs = float(escalate_cost[rest].sum()) + cum[reach]
+            if not weights:
+                costs = np.where(clarifies > a, np.inf, costs)  # score rule: clarify <= answer
+            i = int(np.argmin(costs))
+            key = (
+                0.0 if feasible else 1.0,
+                0.0 if feasible else rate,
+                round(float(costs[i]), 6),
+                float(wrong),
+                -float(correct),
+            )
+            if best_key is None or key < best_key:
+                best_key = key
+                best = MatchThresholds(
+                    answer=float(a), margin=float(m), clarify=float(clarifies[i]), weights=dict(weights)
+                )
+    assert best_key is not None
+    return best_key, best
+
+
+def fit_confidence(r: _Ranked, l2: float = 1.0) -> dict[str, float]:
+    """Logistic regression of "the best candidate is the right answer" on the decision features.
+
+    Fitted by Newton's method on standardised features with an L2 penalty ``l2`` (the intercept is
+    not penalised) and returned in the features' own units: ``{"bias": b, name: weight, ...}``.
+    A feature whose weight comes out negative is dropped and the rest refitted. Empty when there are
+    fewer than :data:`MIN_CLASS_ITEMS` right or not-right items.
+    """
+    y = (r.in_scope & r.top1 & (r.s1 > 0)).astype(np.float64)
+    positives = int(y.sum())
+    if positives < MIN_CLASS_ITEMS or y.size - positives < MIN_CLASS_ITEMS:
+        return {}
+    names = list(CONFIDENCE_FEATURES)
+    while names:
+        cols = [CONFIDENCE_FEATURES.index(n) for n in names]
+        x = r.features[:, cols]
+        mu = x.mean(axis=0)
+        sd = x.std(axis=0)
+        sd[sd == 0] = 1.0
+        z = np.hstack([(x - mu) / sd, np.ones((x.shape[0], 1))])
+        w = np.zeros(z.shape[1])
+        penalty = l2 * np.eye(w.size)
+        penalty[-1, -1] = 0.0
+        for _ in range(50):
+            p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30.0, 30.0)))
+            grad = z.T @ (p - y) + penalty @ w
+            hess = (z * (p * (1.0 - p))[:, None]).T @ z + penalty + 1e-9 * np.eye(w.size)
+            step = np.linalg.solve(hess, grad)
+            w -= step
+            if float(np.abs(step).max()) < 1e-9:
+                break
+        raw = w[:-1] / sd
+        if (raw < 0).any():
+            names.pop(int(np.argmin(raw)))
+            continue
+        bias = float(w[-1] - (w[:-1] * mu / sd).sum())
+        out = {"bias": round(bias, 4)}
+        out.update({n: round(float(v), 4) for n, v in zip(names, raw, strict=True)})
+        return out
+    return {}
 
 
 def calibrate(
@@ -188,6 +364,7 @@ def calibrate(
     labelled: Sequence[tuple[str, str]],
     max_wrong_rate: float = 0.05,
     apply: bool = False,
+    _ranked: _Ranked | None = None,
 ) -> Calibration:
     """Search thresholds for ``matcher`` on ``labelled`` items (see the module doc for the objective).
 
@@ -196,28 +373,13 @@ def calibrate(
     """
     if not labelled:
         raise ValueError("calibration needs at least one labelled question")
-    r, _ = _rank_all(matcher, labelled)
-    answers = _grid(r.s1, 60)
-    clarifies = _grid(r.s1, 60)
-    best_key: tuple[float, ...] | None = None
-    best = matcher.thresholds
-    for a in answers:
-        for m in MARGINS:
-            for c in clarifies:
-                if c > a:
-                    break
-                f = _figures(r, _outcomes(r, float(a), m, float(c)))
-                feasible = f["wrong_rate"] <= max_wrong_rate
-                key = (
-                    0.0 if feasible else 1.0,
-                    0.0 if feasible else f["wrong_rate"],
-                    f["cost"],
-                    float(f["wrong"]),
-                    -float(f["correct"]),
-                )
-                if best_key is None or key < best_key:
-                    best_key = key
-                    best = MatchThresholds(answer=float(a), margin=float(m), clarify=float(c))
+    r = _ranked if _ranked is not None else rank_labelled(matcher, labelled)
+    best_key, best = _search(r, {}, max_wrong_rate)
+    weights = fit_confidence(r)
+    if weights:
+        key, found = _search(r, weights, max_wrong_rate)
+        if key < best_key:
+            best_key, best = key, found
     if apply:
         matcher.set_thresholds(best)
     return evaluate(matcher, labelled, best, max_wrong_rate=max_wrong_rate, _ranked=r)
@@ -232,10 +394,10 @@ def evaluate(
 ) -> Calibration:
     """Figures for ``matcher`` on ``labelled`` items with ``thresholds`` (default: the matcher's own)."""
     t = thresholds or matcher.thresholds
-    r = _ranked if _ranked is not None else _rank_all(matcher, labelled)[0]
-    d = _outcomes(r, t.answer, t.margin, t.clarify)
+    r = _ranked if _ranked is not None else rank_labelled(matcher, labelled)
+    d = _outcomes(r, t)
     f = _figures(r, d)
-    n = len(labelled)
+    n = int(r.s1.size)
     n_in = int(r.in_scope.sum())
     n_out = n - n_in
     answered = int(d["answer"].sum())
@@ -258,6 +420,7 @@ def evaluate(
         top1=float(r.top1[r.in_scope].mean()) if n_in else 0.0,
         top3=float(r.top3[r.in_scope].mean()) if n_in else 0.0,
         max_wrong_rate=max_wrong_rate,
+        answer_rate=answered / n if n else 0.0,
     )
 
 

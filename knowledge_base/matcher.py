@@ -70,6 +70,9 @@ class ScoreWeights:
     bayes_temperature: float = 1.0
     """Softmax temperature that turns naive Bayes log-likelihoods into the ``bayes`` share."""
     fuzzy_top: int = 8
+    common_share: float = 0.1
+    """Features in more than this share of the phrasings are left out of the phrasing cosines."""
+    common_min: int = 50
 
 
 def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
@@ -104,12 +107,15 @@ def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> f
 
 @dataclass(frozen=True, slots=True)
 class _Features:
-    """Feature ids and counts of one text, per block (word, char)."""
+    """Feature ids and counts of one text, per block (word, char); ``*_unknown``: the summed
+    squared sublinear counts of the text's words / character n-grams the vocabulary lacks."""
 
     word_ids: np.ndarray
     word_counts: np.ndarray
     char_ids: np.ndarray
     char_counts: np.ndarray
+    word_unknown: float = 0.0
+    char_unknown: float = 0.0
 
 
 def _word_terms(norm: str, lang: str) -> list[str]:
@@ -137,21 +143,26 @@ class _Vocabulary:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
 
-    def encode(self, terms: list[str], grow: bool) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, terms: list[str], grow: bool) -> tuple[np.ndarray, np.ndarray, float]:
+        """Ids and counts of the known ``terms`` (all of them when ``grow``), and the unknown
+        ones' summed squared sublinear counts (word bigrams, prefixed ``"b "``, not counted)."""
         counts = Counter(terms)
         ids: list[int] = []
         vals: list[int] = []
+        unknown = 0.0
         table = self.ids
         for term, c in counts.items():
             idx = table.get(term)
             if idx is None:
                 if not grow:
+                    if not term.startswith("b "):
+                        unknown += (1.0 + math.log(c)) ** 2
                     continue
                 idx = len(table)
                 table[term] = idx
             ids.append(idx)
             vals.append(c)
-        return np.asarray(ids, dtype=np.int64), np.asarray(vals, dtype=np.float64)
+        return np.asarray(ids, dtype=np.int64), np.asarray(vals, dtype=np.float64), unknown
 
 
 def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -217,9 +228,9 @@ class FaqMatcher:
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-        w_ids, w_counts = self._word_vocab.encode(_word_terms(norm, lang), grow)
-        c_ids, c_counts = self._char_vocab.encode(_char_terms(norm), grow)
-        feats = _Features(w_ids, w_counts, c_ids, c_counts)
+        w_ids, w_counts, w_unknown = self._word_vocab.encode(_word_terms(norm, lang), grow)
+        c_ids, c_counts, c_unknown = self._char_vocab.encode(_char_terms(norm), grow)
+        feats = _Features(w_ids, w_counts, c_ids, c_counts, w_unknown, c_unknown)
         if grow:
             self._cache[key] = feats
         return feats
@@ -278,11 +289,19 @@ class FaqMatcher:
         totals = np.asarray(mass.sum(axis=1)).ravel()
         self._nb_lognorm = np.log(totals + alpha * n_features)
         feature_mass = np.asarray(mass.sum(axis=0)).ravel()
-        self._nb_background = np.log(feature_mass + alpha) - math.log(float(totals.sum()) + alpha * n_features)
+        self._nb_background = np.log(feature_mass + alpha) - math.log(
+            float(totals.sum()) + alpha * n_features
+        )
         nb = mass.copy()
         nb.data = np.log1p(nb.data / alpha)
-        # posting lists: feature -> [phrasings | centroids], and feature -> naive Bayes log-ratios
-        self._post = self._postings(sp.vstack([x, cent], format="csr"))
+        # posting lists: feature -> [phrasings | centroids], and feature -> naive Bayes log-ratios.
+        # Phrasing postings of very common features (in more than ``common_share`` of the
+        # phrasings, e.g. the character n-gram " th") are left out: their low IDF makes them add
+        # little to any cosine, but they would be most of the work per question.
+        df = np.diff(x.tocsc().indptr)
+        common = df > max(self.weights.common_min, self.weights.common_share * n_rows)
+        x_post = x @ sp.diags((~common).astype(np.float64)) if common.any() else x
+        self._post = self._postings(sp.vstack([x_post, cent], format="csr"))
         self._nb_post = self._postings(nb)
 
     @staticmethod
@@ -332,12 +351,15 @@ class FaqMatcher:
     # --- matching ------------------------------------------------------------------------------
 
     def _vector(self, feats: _Features) -> tuple[np.ndarray, np.ndarray]:
-        """The query's TF-IDF vector (length 1) as feature ids and values."""
+        """The query's TF-IDF vector as feature ids and values. Words and character n-grams the
+        knowledge base lacks have no column, but they count in each block's length with the
+        highest IDF, so a question that is largely about unknown things scores lower."""
         block = self.weights.word_block
         wv = (1.0 + np.log(feats.word_counts)) * self._word_idf[feats.word_ids]
         cv = (1.0 + np.log(feats.char_counts)) * self._char_idf[feats.char_ids]
-        nw = math.sqrt(float(wv @ wv))
-        nc = math.sqrt(float(cv @ cv))
+        unknown_idf2 = (math.log(self.size + 1.0) + 1.0) ** 2
+        nw = math.sqrt(float(wv @ wv) + feats.word_unknown * unknown_idf2)
+        nc = math.sqrt(float(cv @ cv) + feats.char_unknown * unknown_idf2)
         if nw > 0 and nc > 0:
             wv *= math.sqrt(block) / nw
             cv *= math.sqrt(1.0 - block) / nc
@@ -416,10 +438,7 @@ class FaqMatcher:
             count = int(self._entry_count[e])
             block = sims[start : start + count]
             # fuzzy check against the entry's closest phrasings (bounded work per entry)
-            if count > 10:
-                closest = np.argpartition(-block, 9)[:10]
-            else:
-                closest = np.arange(count)
+            closest = np.argpartition(-block, 9)[:10] if count > 10 else np.arange(count)
             choices = [self._row_text[start + int(r)] for r in closest]
             hit = process.extractOne(query, choices, scorer=fuzz.token_set_ratio)
             fz = (hit[1] / 100.0) if hit else 0.0
@@ -461,8 +480,7 @@ class FaqMatcher:
             return Decision.ESCALATE
         best = candidates[0].score
         runner = candidates[1].score if len(candidates) > 1 else 0.0
-        weights = getattr(t, "weights", None)
-        sure = confidence(decision_features(candidates), weights) if weights else best
+        sure = confidence(decision_features(candidates), t.weights) if t.weights else best
         if sure >= t.answer and best - runner >= t.margin:
             return Decision.ANSWER
         if best >= t.clarify:
@@ -478,6 +496,12 @@ class FaqMatcher:
         if not norm or not self._entries:
             return MatchResult(raw, norm, language, Decision.ESCALATE, ())
         cands = self._score_entries(norm, language)[:MAX_CANDIDATES]
+        weights = self._thresholds.weights
+        if cands and weights:
+            # show the answer confidence with the best candidate's components (for --explain)
+            sure = round(confidence(decision_features(cands), weights), 1)
+            top = cands[0]
+            cands[0] = Candidate(top.entry_id, top.score, (*top.components, ("confidence", sure)))
         decision = self.decide(cands)
         if decision is Decision.ESCALATE:
             return MatchResult(raw, norm, language, decision, ())

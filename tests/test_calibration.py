@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import MatchThresholds
-from knowledge_base.calibration import LabelledFileError, calibrate, evaluate, load_labelled
-from knowledge_base.matcher import FaqMatcher
+from bot.types import Decision, MatchThresholds
+from knowledge_base.calibration import (
+    CONFIDENCE_FEATURES,
+    LabelledFileError,
+    calibrate,
+    evaluate,
+    fit_confidence,
+    format_confidence,
+    load_labelled,
+    rank_labelled,
+)
+from knowledge_base.matcher import FaqMatcher, confidence, decision_features
 from tests.test_matcher import FAQ
 
 LABELLED = [
@@ -48,8 +57,9 @@ def test_calibration_report() -> None:
     table = cal.format_table()
     assert "wrong answers" in table and "F1" in table
     data = cal.as_dict()
-    assert set(data["thresholds"]) == {"answer", "margin", "clarify"}
+    assert set(data["thresholds"]) == {"answer", "margin", "clarify", "weights"}
     assert data["n"] == len(LABELLED)
+    assert 0.0 <= data["answer_rate"] <= 1.0
 
 
 def test_calibrate_needs_items() -> None:
@@ -93,3 +103,93 @@ def test_load_errors(tmp_path: Path, name: str, content: str, message: str) -> N
 def test_load_missing_file(tmp_path: Path) -> None:
     with pytest.raises(LabelledFileError, match="cannot read"):
         load_labelled(tmp_path / "nope.yaml")
+
+
+def _noisy_labelled() -> list[tuple[str, str]]:
+    """In-scope questions (some ambiguous) and out-of-scope ones that share words with the FAQ."""
+    in_scope = [
+        ("lupa password email", "email-password"),
+        ("reset password email saya", "email-password"),
+        ("email password forgotten", "email-password"),
+        ("tidak bisa login ke email", "email-password"),
+        ("wifi tidak connect", "wifi"),
+        ("wifi kantor mati", "wifi"),
+        ("no wifi internet", "wifi"),
+        ("wifi does not work in the office", "wifi"),
+        ("printer offline lagi", "printer"),
+        ("printer paper jam", "printer"),
+        ("cannot print anything", "printer"),
+        ("kertas macet di printer", "printer"),
+        ("laptop lambat", "laptop-slow"),
+        ("computer very slow", "laptop-slow"),
+        ("laptop sering hang", "laptop-slow"),
+        ("vpn disconnecting", "vpn"),
+        ("cara connect vpn", "vpn"),
+        ("vpn putus", "vpn"),
+        ("phishing email", "phishing"),
+        ("saya klik link aneh", "phishing"),
+        ("suspicious link in email", "phishing"),
+        ("internet putus", "vpn"),
+        ("email tidak bisa", "email-password"),
+        ("connect", "wifi"),
+    ]
+    out_of_scope = [
+        "email the printer manual to my boss",
+        "wifi password for guests at the party",
+        "laptop bag recommendation",
+        "how do I print a boarding pass at home",
+        "vpn for netflix abroad",
+        "resep nasi goreng",
+        "jadwal kereta ke bandung",
+        "what is the weather tomorrow",
+        "book a meeting room",
+        "kantin buka jam berapa",
+    ]
+    return in_scope + [(t, "escalate") for t in out_of_scope]
+
+
+def test_confidence_is_fitted_with_non_negative_weights() -> None:
+    matcher = FaqMatcher(FAQ)
+    items = _noisy_labelled()
+    weights = fit_confidence(rank_labelled(matcher, items))
+    assert weights and "bias" in weights
+    assert set(weights) - {"bias"} <= set(CONFIDENCE_FEATURES)
+    assert all(w >= 0 for name, w in weights.items() if name != "bias")
+    text = format_confidence(weights)
+    assert text.startswith("100*sigmoid(") and all(name in text for name in weights if name != "bias")
+
+
+def test_too_few_items_fit_no_confidence() -> None:
+    matcher = FaqMatcher(FAQ)
+    assert fit_confidence(rank_labelled(matcher, LABELLED[:6])) == {}
+
+
+def test_confidence_thresholds_drive_the_matcher() -> None:
+    matcher = FaqMatcher(FAQ)
+    items = _noisy_labelled()
+    cal = calibrate(matcher, items, max_wrong_rate=0.1, apply=True)
+    # the matcher's own decisions reproduce the calibration's figures
+    again = evaluate(matcher, items, max_wrong_rate=0.1)
+    assert again.answered_correct_rate == cal.answered_correct_rate
+    assert again.wrong_answer_rate == cal.wrong_answer_rate
+    assert again.clarify_rate == cal.clarify_rate
+    weights = {"bias": -4.0, "score": 0.05, "odds": 1.0}
+    strict = MatchThresholds(answer=50.0, margin=0.0, clarify=10.0, weights=weights)
+    matcher.set_thresholds(strict)
+    result = matcher.match("printer offline")
+    ranked = matcher.rank("printer offline")
+    sure = confidence(decision_features(ranked), weights)
+    assert result.decision is (Decision.ANSWER if sure >= 50.0 else Decision.CLARIFY)
+    assert result.best is not None and dict(result.best.components)["confidence"] == round(sure, 1)
+    matcher.set_thresholds(MatchThresholds(answer=100.0, margin=0.0, clarify=10.0, weights=weights))
+    assert matcher.match("printer offline").decision is Decision.CLARIFY
+    assert ("answer confidence" in cal.format_table()) == bool(cal.thresholds.weights)
+
+
+def test_stored_thresholds_round_trip() -> None:
+    import dataclasses
+    import json
+
+    t = MatchThresholds(answer=61.0, margin=2.0, clarify=30.0, weights={"bias": -3.0, "odds": 0.5})
+    stored = json.loads(json.dumps(dataclasses.asdict(t)))
+    assert MatchThresholds(**stored) == t
