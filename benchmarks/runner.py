@@ -365,7 +365,11 @@ NOTES = """\
   out-of-scope query is wrong); clarify: share of all queries offered a choice list. OOS: an
   out-of-scope query counts as caught only when escalated.
 - Thresholds (answer / margin / clarify) are calibrated on the same queries with a 5 % cap on wrong
-  answers (`knowledge_base.calibration`).
+  answers (`knowledge_base.calibration`). An answer threshold marked * compares the answer
+  confidence that calibration fitted (a logistic combination of the best score, its lead, the naive
+  Bayes odds and the fuzzy ratio; weights listed below the split-half table) instead of the score;
+  margin and clarify always compare scores. Out-of-scope detection (escalate vs. not) therefore
+  rests on the score and the clarify threshold.
 - clinc150: KB = train (100 phrasings per intent), queries = val + oos_val. clinc150-10: the first 10
   training phrasings per intent. banking77: KB = 90 % of train.csv per intent, queries = the other 10 %
   (stratified, seed 13). banking77-oos: KB = train, queries = valid + id-oos/valid + ood-oos/valid.

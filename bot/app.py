@@ -170,7 +170,9 @@ async def run_console(settings: Settings, name: str, *, desk: bool) -> None:
     else:  # greet like a chat app does when a conversation is opened
         start = uuid.uuid4().hex
         await helpdesk.engine.handle(
-            InboundMessage(ChannelAddress("console", chat_id), user, "", start, command="start", event_id=start)
+            InboundMessage(
+                ChannelAddress("console", chat_id), user, "", start, command="start", event_id=start
+            )
         )
     await _serve(helpdesk, console_loop(helpdesk.engine, console, user, desk))
 

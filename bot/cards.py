@@ -13,8 +13,19 @@ def card_text(ticket: Ticket, lang: str) -> str:
     """Everything a specialist needs at a glance: who, what, how urgent, what the bot tried."""
     t = texts.text
     lines = [
-        t(lang, "card_title", number=ticket.number, priority=ticket.priority.upper(), category=ticket.category),
-        t(lang, "card_from", name=ticket.requester_name, who=f"{ticket.requester_platform}:{ticket.requester_id}"),
+        t(
+            lang,
+            "card_title",
+            number=ticket.number,
+            priority=ticket.priority.upper(),
+            category=ticket.category,
+        ),
+        t(
+            lang,
+            "card_from",
+            name=ticket.requester_name,
+            who=f"{ticket.requester_platform}:{ticket.requester_id}",
+        ),
         t(
             lang,
             "card_status",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from bot.app import prepare_database, run_channels, run_console, platform_channels
+from bot.app import platform_channels, prepare_database, run_channels, run_console
 from bot.cli_report import register_report_commands
 from bot.faq_service import import_entries
 from bot.settings import Settings
@@ -51,7 +51,9 @@ def run(
     if channels:
         asyncio.run(run_channels(settings))
     else:
-        typer.echo("No chat tokens configured: starting the console chat. Run `helpdesk desk` in another terminal.")
+        typer.echo(
+            "No chat tokens configured: starting the console chat. Run `helpdesk desk` in another terminal."
+        )
         asyncio.run(run_console(settings, user or getpass.getuser(), desk=False))
 
 

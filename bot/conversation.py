@@ -10,7 +10,16 @@ from bot.language import detect_language
 from bot.records import Conversation, ConversationState, Priority, Ticket, TicketStatus, UserRecord
 from bot.security import incident_kind, redact_secrets
 from bot.triage import many_affected, plan_questions
-from bot.types import Button, ButtonPress, ChannelAddress, Decision, Event, FaqEntry, InboundMessage, OutboundMessage
+from bot.types import (
+    Button,
+    ButtonPress,
+    ChannelAddress,
+    Decision,
+    Event,
+    FaqEntry,
+    InboundMessage,
+    OutboundMessage,
+)
 
 if TYPE_CHECKING:
     from bot.engine import HelpdeskEngine, Turn
@@ -32,10 +41,20 @@ class UserSide:
         conv = turn.uow.conversations.get(event.address.platform, event.address.chat_id, event.sender.user_id)
         if conv is None:
             conv = turn.uow.conversations.add(
-                Conversation(event.address.platform, event.address.chat_id, event.sender.user_id, updated_at=turn.now)
+                Conversation(
+                    event.address.platform, event.address.chat_id, event.sender.user_id, updated_at=turn.now
+                )
             )
         first_contact = user.language is None
-        if isinstance(event, InboundMessage) and not user.language_fixed and event.text and not event.command:
+        asking = conv.state in (
+            ConversationState.IDLE,
+            ConversationState.AWAITING_FEEDBACK,
+            ConversationState.CLARIFYING,
+            ConversationState.AWAITING_RATING,
+        )
+        if isinstance(event, InboundMessage) and not user.language_fixed and asking and not event.command:
+            # Only a new question can change the language: triage answers and relayed messages
+            # often quote English error texts in an Indonesian conversation.
             user.language = detect_language(event.text, user.language or self.engine.config.default_language)
         if user.language is None:
             user.language = self.engine.config.default_language
@@ -55,7 +74,9 @@ class UserSide:
 class _Ctx:
     """One user event being handled (keeps the call sites short)."""
 
-    def __init__(self, engine: HelpdeskEngine, turn: Turn, event: Event, user: UserRecord, conv: Conversation):
+    def __init__(
+        self, engine: HelpdeskEngine, turn: Turn, event: Event, user: UserRecord, conv: Conversation
+    ):
         self.engine = engine
         self.turn = turn
         self.event = event
@@ -107,7 +128,11 @@ class _Ctx:
             return None
         ticket = self.turn.uow.tickets.get(int(ticket_id))
         sender = self.event.sender
-        if ticket is None or ticket.requester_platform != sender.platform or ticket.requester_id != sender.user_id:
+        if (
+            ticket is None
+            or ticket.requester_platform != sender.platform
+            or ticket.requester_id != sender.user_id
+        ):
             return None
         return ticket
 
@@ -139,7 +164,9 @@ class _Ctx:
         self.say(self.t("lang_set"))
 
     def show_status(self) -> None:
-        tickets = self.turn.uow.tickets.open_for_requester(self.event.sender.platform, self.event.sender.user_id)
+        tickets = self.turn.uow.tickets.open_for_requester(
+            self.event.sender.platform, self.event.sender.user_id
+        )
         if not tickets:
             self.say(self.t("status_none"))
             return
@@ -230,8 +257,15 @@ class _Ctx:
         result = self.engine.faq.match(text, self.lang)
         best = result.best
         best_entry = self.engine.faq.get(best.entry_id) if best else None
-        if incident or (best_entry is not None and best_entry.security and result.decision == Decision.ANSWER):
-            await self.security_incident(text, incident or "security", best_entry if best_entry and best_entry.security else None, result.candidates)
+        if incident or (
+            best_entry is not None and best_entry.security and result.decision == Decision.ANSWER
+        ):
+            await self.security_incident(
+                text,
+                incident or "security",
+                best_entry if best_entry and best_entry.security else None,
+                result.candidates,
+            )
             return
         candidates = [[c.entry_id, round(c.score, 1)] for c in result.candidates[:5]]
         if result.decision == Decision.ANSWER and best_entry is not None:
@@ -259,7 +293,9 @@ class _Ctx:
                 Button(self.t("btn_human"), "human", value),
             ),
         )
-        self.set_state(ConversationState.AWAITING_FEEDBACK, question=question, candidates=candidates, entry=entry.id)
+        self.set_state(
+            ConversationState.AWAITING_FEEDBACK, question=question, candidates=candidates, entry=entry.id
+        )
         self.conv.ticket_id = ticket.id
 
     def offer_choices(self, question: str, candidates: list[list[Any]]) -> None:
@@ -301,7 +337,9 @@ class _Ctx:
             candidates = self.conv.context.get("candidates", [])
             entry = self.engine.faq.get(value) if action == "pick" else None
             if entry is not None:
-                self.replace_pressed(press.message_id, self.t("chosen_entry", title=entry.title_in(self.lang)))
+                self.replace_pressed(
+                    press.message_id, self.t("chosen_entry", title=entry.title_in(self.lang))
+                )
                 self.answer_with(entry, question, candidates)
             else:
                 self.replace_pressed(press.message_id, self.t("chosen_none"))
@@ -392,7 +430,9 @@ class _Ctx:
         question = ticket.subject
         candidates = ticket.context.get("candidates", [])
         entry = self.engine.faq.get(ticket.faq_entry_id) if ticket.faq_entry_id else None
-        self.turn.event(ticket, "not_solved" if reason == "not_solved" else "asked_human", self.event.sender.key)
+        self.turn.event(
+            ticket, "not_solved" if reason == "not_solved" else "asked_human", self.event.sender.key
+        )
         self.begin_triage(question, reason, candidates, entry, ticket)
 
     async def start_escalation(
@@ -465,7 +505,9 @@ class _Ctx:
         entry = self.engine.faq.get(context["entry"]) if context.get("entry") else None
         ticket = self.current_ticket()
         if ticket is None:
-            ticket = self.open_ticket(question, category=entry.category if entry else "other", status=TicketStatus.OPEN)
+            ticket = self.open_ticket(
+                question, category=entry.category if entry else "other", status=TicketStatus.OPEN
+            )
         topics = {item["key"]: item.get("topic", "") for item in context.get("plan", [])}
         priority = Priority.HIGH if many_affected(answers, topics) else Priority.NORMAL
         self.escalate(ticket, priority, context.get("reason", "no_match"), answers, context.get("labels", {}))
@@ -518,7 +560,10 @@ class _Ctx:
 
     async def security_incident(self, text: str, kind: str, entry: FaqEntry | None, candidates: Any) -> None:
         ticket = self.open_ticket(text, category="security", status=TicketStatus.OPEN)
-        ticket.context = {**ticket.context, "candidates": [[c.entry_id, round(c.score, 1)] for c in candidates[:5]]}
+        ticket.context = {
+            **ticket.context,
+            "candidates": [[c.entry_id, round(c.score, 1)] for c in candidates[:5]],
+        }
         if entry is not None:
             ticket.faq_entry_id = entry.id
             ticket.faq_version = entry.version
@@ -562,7 +607,9 @@ class _Ctx:
         self.turn.send(
             OutboundMessage(
                 self.engine.desk_thread(ticket),
-                self.engine.t(self.engine.desk_lang, "desk_from_user", name=self.event.sender.label, text=text),
+                self.engine.t(
+                    self.engine.desk_lang, "desk_from_user", name=self.event.sender.label, text=text
+                ),
                 attachments=event.attachments,
             ),
             purpose="desk",

@@ -80,7 +80,9 @@ class DeskSide:
             if ticket is not None:
                 return ticket, text
         if event.reply_to_id:
-            ticket_id = uow.messages.ticket_for_platform_message(address.platform, address.chat_id, event.reply_to_id)
+            ticket_id = uow.messages.ticket_for_platform_message(
+                address.platform, address.chat_id, event.reply_to_id
+            )
             if ticket_id is not None:
                 return uow.tickets.get(ticket_id), text
         return None, text
@@ -92,7 +94,9 @@ class DeskSide:
 
     def refuse(self, turn: Turn, event: Event) -> None:
         turn.send(
-            OutboundMessage(event.address, self.t("desk_not_specialist"), ephemeral_user_id=event.sender.user_id)
+            OutboundMessage(
+                event.address, self.t("desk_not_specialist"), ephemeral_user_id=event.sender.user_id
+            )
         )
 
     def update_card(self, turn: Turn, ticket: Ticket) -> None:
@@ -112,11 +116,17 @@ class DeskSide:
         )
 
     def to_thread(self, turn: Turn, ticket: Ticket, text: str, **kw: Any) -> None:
-        turn.send(OutboundMessage(self.engine.desk_thread(ticket), text, **kw), purpose="desk", ticket_id=ticket.id)
-
-    def to_user(self, turn: Turn, ticket: Ticket, key: str, buttons: tuple[Button, ...] = (), **fields: Any) -> None:
         turn.send(
-            OutboundMessage(self.engine.user_address(ticket), self.engine.t(ticket.language, key, **fields), buttons),
+            OutboundMessage(self.engine.desk_thread(ticket), text, **kw), purpose="desk", ticket_id=ticket.id
+        )
+
+    def to_user(
+        self, turn: Turn, ticket: Ticket, key: str, buttons: tuple[Button, ...] = (), **fields: Any
+    ) -> None:
+        turn.send(
+            OutboundMessage(
+                self.engine.user_address(ticket), self.engine.t(ticket.language, key, **fields), buttons
+            ),
             ticket_id=ticket.id,
         )
 
@@ -138,8 +148,16 @@ class DeskSide:
         elif press.action == "resolve":
             self.resolve(turn, press, ticket, "")
         elif press.action == "prio":
-            buttons = tuple(Button(self.t(f"priority_{p}"), "setprio", f"{ticket.id}:{p}") for p in PRIORITIES)
-            turn.send(OutboundMessage(self.engine.desk_thread(ticket), self.t("desk_pick_priority", number=ticket.number), buttons))
+            buttons = tuple(
+                Button(self.t(f"priority_{p}"), "setprio", f"{ticket.id}:{p}") for p in PRIORITIES
+            )
+            turn.send(
+                OutboundMessage(
+                    self.engine.desk_thread(ticket),
+                    self.t("desk_pick_priority", number=ticket.number),
+                    buttons,
+                )
+            )
         else:
             self.set_priority(turn, press, ticket, level)
             if press.message_id:
@@ -196,12 +214,17 @@ class DeskSide:
         ticket.updated_at = turn.now
         ticket.resolution = summary.strip()[:2000] or None
         turn.event(ticket, "resolved", sender.key, summary=ticket.resolution)
-        summary_text = self.engine.t(ticket.language, "resolved_summary", summary=ticket.resolution) if ticket.resolution else ""
+        summary_text = (
+            self.engine.t(ticket.language, "resolved_summary", summary=ticket.resolution)
+            if ticket.resolution
+            else ""
+        )
         self.to_user(
             turn,
             ticket,
             "user_resolved",
-            rating_buttons(ticket) + (Button(self.engine.t(ticket.language, "btn_reopen"), "reopen", str(ticket.id)),),
+            rating_buttons(ticket)
+            + (Button(self.engine.t(ticket.language, "btn_reopen"), "reopen", str(ticket.id)),),
             number=ticket.number,
             name=ticket.owner_name or sender.label,
             summary=summary_text,
@@ -210,7 +233,9 @@ class DeskSide:
         if conv is not None and conv.ticket_id == ticket.id:
             conv.state = ConversationState.AWAITING_RATING
             conv.updated_at = turn.now
-        self.to_thread(turn, ticket, self.t("desk_resolved", number=ticket.number, name=sender.label), close_thread=True)
+        self.to_thread(
+            turn, ticket, self.t("desk_resolved", number=ticket.number, name=sender.label), close_thread=True
+        )
         self.update_card(turn, ticket)
 
     def relay_to_user(self, turn: Turn, event: InboundMessage, ticket: Ticket, text: str) -> None:
@@ -232,7 +257,13 @@ class DeskSide:
         turn.send(
             OutboundMessage(
                 self.engine.user_address(ticket),
-                self.engine.t(ticket.language, "relay_from_specialist", name=sender.label, number=ticket.number, text=text),
+                self.engine.t(
+                    ticket.language,
+                    "relay_from_specialist",
+                    name=sender.label,
+                    number=ticket.number,
+                    text=text,
+                ),
                 attachments=event.attachments,
             ),
             purpose="relay",

@@ -9,9 +9,10 @@ engine in the same transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -31,7 +32,9 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 class DeliveryObserver(Protocol):
     """What happens after a delivery or a final failure (implemented by the engine)."""
 
-    def after_delivery(self, uow: UnitOfWork, item: OutboxItem, receipt: SendReceipt, now: datetime) -> None: ...
+    def after_delivery(
+        self, uow: UnitOfWork, item: OutboxItem, receipt: SendReceipt, now: datetime
+    ) -> None: ...
 
     def after_failure(self, uow: UnitOfWork, item: OutboxItem, reason: str, now: datetime) -> None: ...
 
@@ -74,10 +77,8 @@ class OutboxDispatcher:
                 raise
             except Exception:
                 log.exception("outbox pass failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def run_once(self) -> int:

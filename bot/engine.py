@@ -17,7 +17,16 @@ from typing import Any
 from bot import texts
 from bot.faq_index import FaqIndex
 from bot.ports import Clock, DeskDirectory, DuplicateEventError, UnitOfWork, UnitOfWorkFactory
-from bot.records import AuditEntry, Conversation, OutboxItem, Role, StoredMessage, Ticket, TicketEvent, UserRecord
+from bot.records import (
+    AuditEntry,
+    Conversation,
+    OutboxItem,
+    Role,
+    StoredMessage,
+    Ticket,
+    TicketEvent,
+    UserRecord,
+)
 from bot.security import redact_secrets
 from bot.types import (
     ButtonPress,
@@ -125,8 +134,8 @@ class HelpdeskEngine:
         self.text_states: dict[str, TextStateHandler] = {}
         # Minutes until the first response a user can expect for a priority, from now; the SLA
         # module replaces the plain per-priority table with a business-hours aware one.
-        self.response_estimator: Callable[[str, datetime], int] = (
-            lambda priority, _now: int(self.config.first_response_minutes.get(priority, 240))
+        self.response_estimator: Callable[[str, datetime], int] = lambda priority, _now: int(
+            self.config.first_response_minutes.get(priority, 240)
         )
         # Optional: the due time (now, minutes, language) -> "Monday 11:30" told with that estimate;
         # set by the SLA jobs (bot.jobs), "" or None for none.

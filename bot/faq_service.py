@@ -28,7 +28,9 @@ def _same_content(a: FaqEntry, b: FaqEntry) -> bool:
     return replace(a, version=0) == replace(b, version=0)
 
 
-def import_entries(uow: UnitOfWork, entries: Sequence[FaqEntry], *, author: str, replace_all: bool = False) -> ImportSummary:
+def import_entries(
+    uow: UnitOfWork, entries: Sequence[FaqEntry], *, author: str, replace_all: bool = False
+) -> ImportSummary:
     """Merge ``entries`` by id (or replace the whole FAQ). The caller commits.
 
     Entries are validated by the loader before this runs, so nothing here can half-apply a file.

@@ -143,10 +143,18 @@ class HelpdeskJobs:
             messages.append(OutboundMessage(address, caption, image=render_png(report, lang)))
         return messages
 
-    def run_recap(self, kind: str, fire_time: datetime | None = None, now: datetime | None = None) -> bool:
+    def run_recap(
+        self,
+        kind: str,
+        fire_time: datetime | None = None,
+        now: datetime | None = None,
+        skip_empty: bool = False,
+    ) -> bool:
         """Post the recap of the last complete ``kind`` period before ``fire_time``, once.
 
-        Returns False when another process (or an earlier run) has it already.
+        Returns False when another process (or an earlier run) has it already, or when
+        ``skip_empty`` is set and the period saw no tickets (a catch-up after start-up should not
+        greet a new desk with an empty recap).
         """
         now = self._now(now)
         period = period_before(kind, fire_time or now, self.policy.calendar.tz)
@@ -157,7 +165,11 @@ class HelpdeskJobs:
             uow.commit()
         try:
             report = self.make_report(period, now)
-            messages = self.recap_messages(report, self.recap_address(), self.lang)
+            messages = (
+                []
+                if skip_empty and report.total == 0
+                else self.recap_messages(report, self.recap_address(), self.lang)
+            )
             with self.uow_factory() as uow:
                 turn = Turn(uow, now)
                 for message in messages:
@@ -169,6 +181,8 @@ class HelpdeskJobs:
                 uow.jobs.release("recap", key)
                 uow.commit()
             raise
+        if not messages:
+            return False
         log.info("recap %s posted (%d tickets)", key, report.total)
         self._woke(len(messages))
         return True

@@ -111,7 +111,7 @@ def catch_up(jobs: HelpdeskJobs, schedules: dict[str, str], now: datetime | None
     posted = []
     for kind, cron in schedules.items():
         fired = latest_fire_time(cron, tz, now)
-        if fired is not None and jobs.run_recap(kind, fired, now):
+        if fired is not None and jobs.run_recap(kind, fired, now, skip_empty=True):
             posted.append(kind)
     return posted
 

@@ -5,9 +5,10 @@ Only the composition root and the CLI build a ``Settings``; nothing reads config
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 
 def _split_ids(value: object) -> tuple[str, ...]:
@@ -80,7 +81,9 @@ class Settings(BaseSettings):
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
     telegram_desk_chat_id: str = Field(default="", alias="TELEGRAM_DESK_CHAT_ID")
     telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
-    telegram_api_file_url: str = Field(default="https://api.telegram.org/file/bot", alias="TELEGRAM_API_FILE_URL")
+    telegram_api_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", alias="TELEGRAM_API_FILE_URL"
+    )
     telegram_mode: str = Field(default="polling", alias="TELEGRAM_MODE")  # polling or webhook
     telegram_webhook_listen: str = Field(default="0.0.0.0:8443", alias="TELEGRAM_WEBHOOK_LISTEN")
     telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")

@@ -29,7 +29,10 @@ STANDARD_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "error",
-        re.compile(r"(\"[^\"]{3,}\"|'[^']{6,}'|\b0x[0-9a-f]{4,}\b|\berror\s*(code)?\s*[:#]?\s*\w*\d+\w*)", re.IGNORECASE),
+        re.compile(
+            r"(\"[^\"]{3,}\"|'[^']{6,}'|\b0x[0-9a-f]{4,}\b|\berror\s*(code)?\s*[:#]?\s*\w*\d+\w*)",
+            re.IGNORECASE,
+        ),
     ),
     (
         "affected",
@@ -44,10 +47,18 @@ STANDARD_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # What an FAQ entry's own triage question is about, so the standard question on the same topic is
 # not asked a second time.
 QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("affected", re.compile(r"\b(rekan|colleagues?|orang lain|others?|siapa saja|everyone|semua|tim|team)\b", re.I)),
+    (
+        "affected",
+        re.compile(r"\b(rekan|colleagues?|orang lain|others?|siapa saja|everyone|semua|tim|team)\b", re.I),
+    ),
     ("error", re.compile(r"\b(error|pesan|message|kode|code|muncul|appears?)\b", re.I)),
     ("since", re.compile(r"\b(sejak|since|kapan|when)\b", re.I)),
-    ("device", re.compile(r"\b(perangkat|device|aplikasi|app|application|laptop|komputer|computer|ponsel|phone)\b", re.I)),
+    (
+        "device",
+        re.compile(
+            r"\b(perangkat|device|aplikasi|app|application|laptop|komputer|computer|ponsel|phone)\b", re.I
+        ),
+    ),
 )
 
 # An answer to "how many people are affected" that means more than one person.
@@ -87,5 +98,7 @@ def plan_questions(text: str, entry: FaqEntry | None, lang: str) -> list[dict[st
 def many_affected(answers: dict[str, str], topics: dict[str, str] | None = None) -> bool:
     """Whether the answers on the "who is affected" topic say more than one person is."""
     topics = topics or {}
-    relevant = [answer for key, answer in answers.items() if key == "affected" or topics.get(key) == "affected"]
+    relevant = [
+        answer for key, answer in answers.items() if key == "affected" or topics.get(key) == "affected"
+    ]
     return any(_MANY_AFFECTED.search(answer) for answer in relevant)

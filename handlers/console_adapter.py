@@ -16,7 +16,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.ports import EventSink
-from bot.types import Button, ButtonPress, ChannelAddress, InboundMessage, OutboundMessage, SendReceipt, UserRef
+from bot.types import (
+    Button,
+    ButtonPress,
+    ChannelAddress,
+    InboundMessage,
+    OutboundMessage,
+    SendReceipt,
+    UserRef,
+)
 
 CONSOLE = "console"
 DESK_CHAT_ID = "desk"
@@ -92,7 +100,14 @@ def parse_line(
     command_match = _COMMAND.match(text)
     if command_match:
         return InboundMessage(
-            address, sender, command_match.group(2), event_id, True, None, command_match.group(1).lower(), event_id
+            address,
+            sender,
+            command_match.group(2),
+            event_id,
+            True,
+            None,
+            command_match.group(1).lower(),
+            event_id,
         )
     if desk:
         ticket_match = _DESK_TICKET_LINE.match(text)

@@ -51,6 +51,9 @@ CLARIFY_CHOICES = 3
 DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover")
 """Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
 
+import os
+WU = float(os.environ.get("WU", "1"))
+CU = float(os.environ.get("CU", "1"))
 ODDS_LIMIT = 30.0
 """``odds`` (log10) is clipped to +-this."""
 
@@ -358,8 +361,8 @@ class FaqMatcher:
         wv = (1.0 + np.log(feats.word_counts)) * self._word_idf[feats.word_ids]
         cv = (1.0 + np.log(feats.char_counts)) * self._char_idf[feats.char_ids]
         unknown_idf2 = (math.log(self.size + 1.0) + 1.0) ** 2
-        nw = math.sqrt(float(wv @ wv) + feats.word_unknown * unknown_idf2)
-        nc = math.sqrt(float(cv @ cv) + feats.char_unknown * unknown_idf2)
+        nw = math.sqrt(float(wv @ wv) + feats.word_unknown * unknown_idf2 * WU)
+        nc = math.sqrt(float(cv @ cv) + feats.char_unknown * unknown_idf2 * CU)
         if nw > 0 and nc > 0:
             wv *= math.sqrt(block) / nw
             cv *= math.sqrt(1.0 - block) / nc

@@ -115,7 +115,9 @@ class KeywordFinder:
         return MatchResult(text, text.lower(), lang or "id", decision, tuple(top))
 
 
-def entry(entry_id: str, category: str, tags: str, en: str, id_: str, security: bool = False, **kw: object) -> FaqEntry:
+def entry(
+    entry_id: str, category: str, tags: str, en: str, id_: str, security: bool = False, **kw: object
+) -> FaqEntry:
     """A small bilingual FAQ entry whose tags drive :class:`KeywordFinder`."""
     return FaqEntry(
         id=entry_id,
@@ -129,11 +131,28 @@ def entry(entry_id: str, category: str, tags: str, en: str, id_: str, security: 
 
 
 SAMPLE_FAQ = [
-    entry("email-password", "email", "lupa password email forgot", "1. Open the password page.\n2. Reset it.",
-          "1. Buka halaman password.\n2. Atur ulang."),
-    entry("wifi-connect", "network", "wifi konek connect", "1. Turn Wi-Fi off and on.", "1. Matikan lalu nyalakan Wi-Fi."),
-    entry("vpn-setup", "network", "vpn install connect", "1. Install the VPN client.", "1. Pasang klien VPN.",
-          triage={"en": ("Which VPN error code do you see?",), "id": ("Kode error VPN apa yang muncul?",)}),
+    entry(
+        "email-password",
+        "email",
+        "lupa password email forgot",
+        "1. Open the password page.\n2. Reset it.",
+        "1. Buka halaman password.\n2. Atur ulang.",
+    ),
+    entry(
+        "wifi-connect",
+        "network",
+        "wifi konek connect",
+        "1. Turn Wi-Fi off and on.",
+        "1. Matikan lalu nyalakan Wi-Fi.",
+    ),
+    entry(
+        "vpn-setup",
+        "network",
+        "vpn install connect",
+        "1. Install the VPN client.",
+        "1. Pasang klien VPN.",
+        triage={"en": ("Which VPN error code do you see?",), "id": ("Kode error VPN apa yang muncul?",)},
+    ),
     entry("printer-offline", "printing", "printer offline", "1. Check the cable.", "1. Periksa kabel."),
     entry("phishing-report", "security", "phishing", "1. Do not click.", "1. Jangan klik.", security=True),
 ]
@@ -163,7 +182,9 @@ class DeskWorld:
             trust_console_desk=False,
         )
         self.engine = HelpdeskEngine(self.uow_factory, self.faq, self.clock, self.config)
-        self.dispatcher = OutboxDispatcher(self.uow_factory, {"console": self.sender}, self.clock, self.engine)
+        self.dispatcher = OutboxDispatcher(
+            self.uow_factory, {"console": self.sender}, self.clock, self.engine
+        )
 
     # ------------------------------------------------------------------------------ driving
     def user(self, name: str = "budi") -> UserRef:
@@ -196,11 +217,19 @@ class DeskWorld:
                 if button.label == label:
                     before = len(self.sender.sent)
                     await self.engine.handle(
-                        ButtonPress(sent.message.address, self.user(name), button.action, button.value,
-                                    sent.message_id, uuid.uuid4().hex)
+                        ButtonPress(
+                            sent.message.address,
+                            self.user(name),
+                            button.action,
+                            button.value,
+                            sent.message_id,
+                            uuid.uuid4().hex,
+                        )
                     )
                     await self.deliver()
-                    return [s for s in self.sender.sent[before:] if s.message.address.chat_id == f"user-{name}"]
+                    return [
+                        s for s in self.sender.sent[before:] if s.message.address.chat_id == f"user-{name}"
+                    ]
         raise AssertionError(f"no button {label!r} shown to {name}")
 
     async def desk_says(self, text: str, who: str = "sari", thread_id: str | None = None) -> list[Sent]:
@@ -227,8 +256,14 @@ class DeskWorld:
     async def desk_presses(self, action: str, value: str, who: str = "sari") -> list[Sent]:
         before = len(self.sender.sent)
         await self.engine.handle(
-            ButtonPress(ChannelAddress("console", "desk"), UserRef("console", f"desk:{who}", who.title()),
-                        action, value, "", uuid.uuid4().hex)
+            ButtonPress(
+                ChannelAddress("console", "desk"),
+                UserRef("console", f"desk:{who}", who.title()),
+                action,
+                value,
+                "",
+                uuid.uuid4().hex,
+            )
         )
         await self.deliver()
         return self.sender.sent[before:]

@@ -69,13 +69,17 @@ class Terminal:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "HELPDESK_"))}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "HELPDESK_"))
+    }
     environment.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'helpdesk.db'}",
         HELPDESK_LANGUAGE="id",
         PYTHONUNBUFFERED="1",
     )
-    subprocess.run([HELPDESK, "db", "upgrade"], env=environment, check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [HELPDESK, "db", "upgrade"], env=environment, check=True, capture_output=True, cwd=tmp_path
+    )
     return environment
 
 
@@ -89,7 +93,9 @@ def test_user_and_specialist_in_two_terminals(env: dict[str, str], tmp_path: Pat
         chat.expect(r"^\s*\[1\] Sudah teratasi")
         chat.type("2")  # Not solved
         chat.expect("Beberapa pertanyaan singkat")
-        answers = iter(["budi@example.com", "laptop kantor, outlook", "sejak tadi pagi", "Password salah", "cuma saya"])
+        answers = iter(
+            ["budi@example.com", "laptop kantor, outlook", "sejak tadi pagi", "Password salah", "cuma saya"]
+        )
         while True:  # answer each triage question (the FAQ entry may add its own) until the ticket opens
             line = chat.expect(r"\[1\] Lewati|tiket #\d+")
             if "tiket #" in line:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.records import ConversationState, TicketStatus
-from bot.types import DeliveryError
 from sqlmodel import Session, select
 
+from bot.records import ConversationState, TicketStatus
+from bot.types import DeliveryError
 from storage.database import make_engine
 from storage.tables import MessageRow
 from tests.fakes import DeskWorld
@@ -20,7 +20,11 @@ async def test_faq_answer_solved_then_rating_in_indonesian(world: DeskWorld) -> 
     assert "Halo Budi" in texts(reply)
     answer = reply[-1]
     assert "Buka halaman password" in answer.text
-    assert [b.label for b in answer.message.buttons] == ["Sudah teratasi", "Belum teratasi", "Bicara dengan petugas"]
+    assert [b.label for b in answer.message.buttons] == [
+        "Sudah teratasi",
+        "Belum teratasi",
+        "Bicara dengan petugas",
+    ]
 
     reply = await world.user_presses("Sudah teratasi")
     assert reply[0].message.edit_message_id == answer.message_id  # the pressed keyboard is replaced
@@ -114,7 +118,7 @@ async def test_not_solved_goes_through_triage_to_a_ticket_and_relay(world: DeskW
 
 
 async def test_no_match_escalates_with_triage_and_skips_what_was_said(world: DeskWorld) -> None:
-    reply = await world.user_says("my laptop screen flickers with error \"0xC000021A\" since yesterday")
+    reply = await world.user_says('my laptop screen flickers with error "0xC000021A" since yesterday')
     assert "don't have a reliable answer" in texts(reply)
     # device, since and error were in the message: only "who is affected" is asked.
     assert "colleagues" in reply[-1].text

@@ -238,8 +238,18 @@ async def test_recap_goes_to_the_report_channel_with_its_chart(world: DeskWorld)
 
 
 async def test_catch_up_posts_only_the_latest_missed_recap(world: DeskWorld) -> None:
+    from bot.records import Ticket
+
     jobs = make_jobs(world)
     schedules = {"day": "0 8 * * *", "week": "0 8 * * mon"}
+    # A brand-new desk is not greeted with empty recaps.
+    assert catch_up(jobs, schedules, now=local(11, 16, 9)) == []
+    with world.uow_factory() as uow:
+        for day in (22, 25):
+            uow.tickets.add(
+                Ticket("console", "budi", "Budi", "user-budi", "printer", created_at=local(11, day, 10))
+            )
+        uow.commit()
     assert catch_up(jobs, schedules, now=local(11, 23, 9)) == ["day", "week"]  # Monday 09:00
     assert catch_up(jobs, schedules, now=local(11, 23, 9, 30)) == []  # restarted: already posted
     # Down from Monday until Thursday 10:00: yesterday's recap only; the week's is too old now.

@@ -180,3 +180,47 @@ def test_very_long_text_is_fast_and_safe(matcher: FaqMatcher) -> None:
 
 def test_empty_knowledge_base_escalates() -> None:
     assert FaqMatcher().match("printer offline").decision is Decision.ESCALATE
+
+
+def test_components_include_odds_and_cover(matcher: FaqMatcher) -> None:
+    cands = matcher.rank("printer offline", k=3)
+    parts = dict(cands[0].components)
+    assert parts["odds"] > 0 > dict(cands[1].components)["odds"]
+    assert 0.0 <= parts["cover"] <= 100.0
+    assert parts["cover"] > dict(cands[-1].components)["cover"]
+
+
+def test_unknown_words_lower_the_score(matcher: FaqMatcher) -> None:
+    plain = matcher.rank("printer offline", k=1)[0]
+    padded = matcher.rank("printer offline zorblax quuxify", k=1)[0]
+    assert padded.entry_id == plain.entry_id == "printer"
+    assert padded.score < plain.score
+
+
+def test_decision_features_and_confidence() -> None:
+    from bot.types import Candidate
+    from knowledge_base.matcher import confidence, decision_features
+
+    assert decision_features([]) == dict.fromkeys(("score", "margin", "odds", "fuzzy", "cover"), 0.0)
+    cands = [
+        Candidate("a", 80.0, (("odds", 2.5), ("fuzzy", 90.0), ("cover", 70.0))),
+        Candidate("b", 55.0, (("odds", -2.5),)),
+    ]
+    feats = decision_features(cands)
+    assert feats == {"score": 80.0, "margin": 25.0, "odds": 2.5, "fuzzy": 90.0, "cover": 70.0}
+    assert confidence(feats, {"bias": 0.0}) == 50.0
+    low = confidence(feats, {"bias": -3.0, "odds": 0.5})
+    high = confidence(feats, {"bias": -3.0, "odds": 1.5})
+    assert 0.0 < low < 50.0 < high < 100.0
+
+
+def test_large_knowledge_base_skips_common_features_but_still_ranks() -> None:
+    many = [
+        _entry(f"e{i}", "other", [f"the thing number {i} is broken", f"the {i} thing does not work"], [])
+        for i in range(60)
+    ]
+    m = FaqMatcher([*FAQ, *many])
+    best = m.match("printer offline").best
+    assert best is not None and best.entry_id == "printer"
+    best = m.match("the thing number 42 is broken").best
+    assert best is not None and best.entry_id == "e42"

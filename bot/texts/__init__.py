@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.texts import en, id as indonesian
+from bot.texts import en
+from bot.texts import id as indonesian
 
 Template = str | Callable[..., str]
 
