@@ -6,9 +6,13 @@ How a question is scored (every step is cheap and explainable):
 2. Turn it into two TF-IDF vectors (sublinear term frequency, L2-normalised): word uni- and
    bigrams over lightly stemmed words, and character 3-5-grams inside word boundaries (typo and
    morphology tolerant). The blocks are joined with fixed weights, so the whole vector has length 1.
+   Words and n-grams of the question that the knowledge base never uses count in its length as
+   very rare features, so a question mostly about something else scores lower.
 3. One pass over the posting lists of the query's features gives, for every entry: ``max`` (cosine
    to its best single phrasing), ``centroid`` (cosine to the normalised mean of its phrasings) and a
-   multinomial naive Bayes log-likelihood over the same TF-IDF weights.
+   multinomial naive Bayes log-likelihood over the same TF-IDF weights. Features found in more
+   than a tenth of the phrasings are left out of the phrasing cosines (they add little and would
+   be most of the work).
 4. ``bayes`` is the naive Bayes posterior over entries (the discriminative signal); ``odds`` is the
    same as log10 odds (``2`` means the entry is a hundred times likelier than all others together),
    which keeps its resolution where the posterior saturates near 100 %; ``lift`` is the
@@ -51,9 +55,6 @@ CLARIFY_CHOICES = 3
 DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover")
 """Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
 
-import os
-WU = float(os.environ.get("WU", "1"))
-CU = float(os.environ.get("CU", "1"))
 ODDS_LIMIT = 30.0
 """``odds`` (log10) is clipped to +-this."""
 
@@ -73,6 +74,10 @@ class ScoreWeights:
     bayes_temperature: float = 1.0
     """Softmax temperature that turns naive Bayes log-likelihoods into the ``bayes`` share."""
     fuzzy_top: int = 8
+    unknown_word: float = 1.0
+    """An unknown word weighs like a feature with this multiple of the highest IDF ..."""
+    unknown_char: float = 2.0
+    """... and an unknown character n-gram like this multiple (typos make some: kept moderate)."""
     common_share: float = 0.1
     """Features in more than this share of the phrasings are left out of the phrasing cosines."""
     common_min: int = 50
@@ -355,14 +360,15 @@ class FaqMatcher:
 
     def _vector(self, feats: _Features) -> tuple[np.ndarray, np.ndarray]:
         """The query's TF-IDF vector as feature ids and values. Words and character n-grams the
-        knowledge base lacks have no column, but they count in each block's length with the
-        highest IDF, so a question that is largely about unknown things scores lower."""
+        knowledge base lacks have no column, but they count in each block's length (with the
+        highest IDF times ``unknown_word`` / ``unknown_char``), so a question that is largely about
+        things the knowledge base never mentions scores lower."""
         block = self.weights.word_block
         wv = (1.0 + np.log(feats.word_counts)) * self._word_idf[feats.word_ids]
         cv = (1.0 + np.log(feats.char_counts)) * self._char_idf[feats.char_ids]
-        unknown_idf2 = (math.log(self.size + 1.0) + 1.0) ** 2
-        nw = math.sqrt(float(wv @ wv) + feats.word_unknown * unknown_idf2 * WU)
-        nc = math.sqrt(float(cv @ cv) + feats.char_unknown * unknown_idf2 * CU)
+        top_idf = math.log(self.size + 1.0) + 1.0
+        nw = math.sqrt(float(wv @ wv) + feats.word_unknown * (self.weights.unknown_word * top_idf) ** 2)
+        nc = math.sqrt(float(cv @ cv) + feats.char_unknown * (self.weights.unknown_char * top_idf) ** 2)
         if nw > 0 and nc > 0:
             wv *= math.sqrt(block) / nw
             cv *= math.sqrt(1.0 - block) / nc

@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.faq_index import THRESHOLDS_SETTING
 from bot.records import Ticket, TicketStatus
+from bot.types import MatchThresholds
 from storage.database import make_engine
 from storage.uow import SqlUnitOfWork
 
@@ -217,7 +218,7 @@ def test_calibrate_from_a_file_stores_the_thresholds(kb: Run, db_url: str, tmp_p
     assert figures["stored"] is True
     saved = stored(db_url, lambda uow: uow.faq.get_setting(THRESHOLDS_SETTING))
     assert saved == figures["after"]["thresholds"]
-    assert isinstance(saved, dict) and set(saved) == {"answer", "margin", "clarify"}
+    assert isinstance(saved, dict) and set(saved) == set(MatchThresholds.__dataclass_fields__)
 
 
     before = revision(db_url)
