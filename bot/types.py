@@ -241,7 +241,8 @@ class MatchThresholds:
     ``weights`` (optional, set by calibration): when given, ``answer`` compares a 0-100
     *confidence* instead of the best score: ``100 * sigmoid(bias + sum(weight * feature))`` over
     named features of the ranking (``score``, ``margin``, ``odds``, ``fuzzy``; see
-    ``knowledge_base.matcher.decision_features``). ``margin`` and ``clarify`` still compare scores.
+    ``knowledge_base.matcher.decision_features``). ``margin`` and ``clarify`` still compare scores,
+    and a question whose best score is below ``clarify`` is escalated whatever its confidence.
     """
 
     answer: float = 72.0

@@ -32,10 +32,11 @@ Two forms of the answer rule are searched and the better one (by the objective) 
    are dropped and the rest refitted, so every weight reads "more of this, more confident". The
    weights are stored in :attr:`MatchThresholds.weights` and printed by :meth:`Calibration.format_table`.
 
-In both forms ``margin`` and ``clarify`` compare the scores. The naive Bayes odds keep their
-resolution where the blended score saturates, which is what lets a knowledge base with many
-near-duplicate "related but not covered" questions (BANKING77-OOS) answer its clear cases
-instead of offering choices for almost everything.
+In both forms ``margin`` and ``clarify`` compare the scores, and only questions whose best score
+reaches ``clarify`` are answered: whether to escalate rests on the score alone. The naive Bayes
+odds keep their resolution where the blended score saturates, which is what lets a knowledge base
+with many near-duplicate "related but not covered" questions (BANKING77-OOS) answer its clear
+cases instead of offering choices for almost everything.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ class Calibration:
 
 
 @dataclass(frozen=True, slots=True)
-class _Ranked:
+class RankedItems:
     """Precomputed ranking of every labelled item: decision features, and where the expected entry
     placed. ``features`` has one column per :data:`CONFIDENCE_FEATURES` name."""
 
@@ -176,9 +177,9 @@ class _Ranked:
     top1: np.ndarray
     top3: np.ndarray
 
-    def subset(self, index: np.ndarray) -> _Ranked:
+    def subset(self, index: np.ndarray) -> RankedItems:
         """The same for the items at ``index``."""
-        return _Ranked(
+        return RankedItems(
             self.s1[index],
             self.s2[index],
             self.features[index],
@@ -188,17 +189,21 @@ class _Ranked:
         )
 
 
-def rank_labelled(matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]) -> _Ranked:
+_Ranked = RankedItems
+"""Former private name, kept for callers of ``calibrate``/``evaluate``'s ``_ranked``."""
+
+
+def rank_labelled(matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]) -> RankedItems:
     """Rank every labelled item once (reuse the result with ``calibrate``/``evaluate``'s ``_ranked``)."""
     return _ranked_from([matcher.rank(text, k=5) for text, _ in labelled], [e for _, e in labelled])
 
 
-def _ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str]) -> _Ranked:
+def _ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str]) -> RankedItems:
     def score(cands: Sequence[Candidate], i: int) -> float:
         return cands[i].score if len(cands) > i else 0.0
 
     feats = [decision_features(c) for c in ranked]
-    return _Ranked(
+    return RankedItems(
         s1=np.array([score(c, 0) for c in ranked], dtype=np.float64),
         s2=np.array([score(c, 1) for c in ranked], dtype=np.float64),
         features=np.array(
@@ -210,7 +215,7 @@ def _ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str])
     )
 
 
-def _confidence(r: _Ranked, weights: Mapping[str, float]) -> np.ndarray:
+def _confidence(r: RankedItems, weights: Mapping[str, float]) -> np.ndarray:
     """The confidence of every item under ``weights`` (same formula as the matcher's)."""
     z = np.full(r.s1.shape, float(weights.get("bias", 0.0)))
     for j, name in enumerate(CONFIDENCE_FEATURES):
@@ -219,20 +224,22 @@ def _confidence(r: _Ranked, weights: Mapping[str, float]) -> np.ndarray:
     return 100.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
 
 
-def _answer_values(r: _Ranked, t: MatchThresholds) -> np.ndarray:
+def _answer_values(r: RankedItems, t: MatchThresholds) -> np.ndarray:
     return _confidence(r, t.weights) if t.weights else r.s1
 
 
-def _outcomes(r: _Ranked, t: MatchThresholds) -> dict[str, np.ndarray]:
+def _outcomes(r: RankedItems, t: MatchThresholds) -> dict[str, np.ndarray]:
     """Decisions for every item, with the same rule as ``FaqMatcher.decide``."""
     has = r.s1 > 0
     ans = has & (_answer_values(r, t) >= t.answer) & (r.s1 - r.s2 >= t.margin)
+    if t.weights:
+        ans &= r.s1 >= t.clarify
     cla = has & ~ans & (r.s1 >= t.clarify)
     esc = ~ans & ~cla
     return {"answer": ans, "clarify": cla, "escalate": esc}
 
 
-def _figures(r: _Ranked, d: dict[str, np.ndarray]) -> dict[str, float]:
+def _figures(r: RankedItems, d: dict[str, np.ndarray]) -> dict[str, float]:
     ans, esc = d["answer"], d["escalate"]
     ins, oos = r.in_scope, ~r.in_scope
     correct = int((ans & ins & r.top1).sum())
@@ -248,7 +255,7 @@ def _figures(r: _Ranked, d: dict[str, np.ndarray]) -> dict[str, float]:
     }
 
 
-def _costs(r: _Ranked) -> tuple[np.ndarray, np.ndarray]:
+def _costs(r: RankedItems) -> tuple[np.ndarray, np.ndarray]:
     """Per-item cost if offered choices, and if escalated (an answer costs nothing but is capped)."""
     ins, t1, t3 = r.in_scope, r.top1, r.top3
     clarify_cost = np.where(ins & t1, 0.5, 0.0) + np.where(~ins, 1.0, 0.0)
@@ -264,60 +271,62 @@ def _grid(values: np.ndarray, size: int = GRID_SIZE) -> np.ndarray:
 
 
 def _search(
-    r: _Ranked, weights: dict[str, float], max_wrong_rate: float
+    r: RankedItems, weights: dict[str, float], max_wrong_rate: float
 ) -> tuple[tuple[float, ...], MatchThresholds]:
     """Best thresholds for one answer rule (``weights`` empty: the score), with the objective's key.
 
-    For each (answer, margin) pair the answered items are fixed, so the clarify threshold only
-    splits the rest between "offer choices" and "escalate": that split is scored for every
-    clarify value at once from cumulative sums over the items sorted by score.
+    For each (clarify, margin) pair the items that may be answered are fixed; sorted by the value
+    the answer threshold compares, every answer threshold answers a prefix of them, so all answer
+    thresholds are scored at once from cumulative sums. With the score rule the answer threshold
+    is never below the clarify threshold (the original search's rule).
     """
     values = _confidence(r, weights) if weights else r.s1
     has = r.s1 > 0
     lead = r.s1 - r.s2
     good = r.in_scope & r.top1
     clarify_cost, escalate_cost = _costs(r)
-    clarifies = _grid(r.s1)
-    order = np.argsort(-r.s1, kind="stable")
-    s_sorted = r.s1[order]
-    # for each clarify value c: how many items (sorted by score, descending) have s1 >= c
-    reach = np.searchsorted(-s_sorted, -clarifies, side="right")
+    answers = _grid(values)
     best_key: tuple[float, ...] | None = None
     best = MatchThresholds(weights=dict(weights))
-    for a in _grid(values):
-        over = has & (values >= a)
+    for c in _grid(r.s1):
+        eligible = has & (r.s1 >= c)
+        escalated = float(escalate_cost[~eligible].sum())
         for m in MARGINS:
-            ans = over & (lead >= m)
-            answered = int(ans.sum())
-            correct = int((ans & good).sum())
+            may = eligible & (lead >= m)
+            fixed = escalated + float(clarify_cost[eligible & ~may].sum())
+            order = np.argsort(-values[may], kind="stable")
+            v = values[may][order]
+            cum_cost = np.concatenate([[0.0], np.cumsum(clarify_cost[may][order])])
+            cum_good = np.concatenate([[0], np.cumsum(good[may][order])])
+            k = np.searchsorted(-v, -answers, side="right")  # answered: the k with value >= a
+            answered = k.astype(np.float64)
+            correct = cum_good[k].astype(np.float64)
             wrong = answered - correct
-            rate = wrong / answered if answered else 0.0
-            feasible = rate <= max_wrong_rate
-            rest = ~ans
-            # cost of the non-answered items: choices for those with s1 >= c (and s1 > 0)
-            gain = np.where(rest & has, clarify_cost - escalate_cost, 0.0)[order]
-            cum = np.concatenate([[0.0], np.cumsum(gain)])
-            costs = float(escalate_cost[rest].sum()) + cum[reach]
-            if not weights:
-                costs = np.where(clarifies > a, np.inf, costs)  # score rule: clarify <= answer
-            i = int(np.argmin(costs))
+            rate = np.divide(wrong, answered, out=np.zeros_like(wrong), where=answered > 0)
+            infeasible = (rate > max_wrong_rate).astype(np.float64)
+            cost = np.round(fixed + cum_cost[-1] - cum_cost[k], 6)
+            # score rule: never answer below the clarify threshold (ordered last, then skipped)
+            barred = (answers < c).astype(np.float64) if not weights else np.zeros_like(cost)
+            i = int(np.lexsort((-correct, wrong, cost, infeasible * rate, infeasible, barred))[0])
+            if barred[i]:
+                continue
             key = (
-                0.0 if feasible else 1.0,
-                0.0 if feasible else rate,
-                round(float(costs[i]), 6),
-                float(wrong),
-                -float(correct),
+                float(infeasible[i]),
+                float(infeasible[i] * rate[i]),
+                float(cost[i]),
+                wrong[i],
+                -correct[i],
             )
             if best_key is None or key < best_key:
                 best_key = key
                 best = MatchThresholds(
-                    answer=float(a), margin=float(m), clarify=float(clarifies[i]), weights=dict(weights)
+                    answer=float(answers[i]), margin=float(m), clarify=float(c), weights=dict(weights)
                 )
     assert best_key is not None
     return best_key, best
 
 
-def fit_confidence(r: _Ranked, l2: float = 1.0) -> dict[str, float]:
+def fit_confidence(r: RankedItems, l2: float = 1.0) -> dict[str, float]:
     """Logistic regression of "the best candidate is the right answer" on the decision features.
 
     Fitted by Newton's method on standardised features with an L2 penalty ``l2`` (the intercept is
@@ -364,7 +373,7 @@ def calibrate(
     labelled: Sequence[tuple[str, str]],
     max_wrong_rate: float = 0.05,
     apply: bool = False,
-    _ranked: _Ranked | None = None,
+    _ranked: RankedItems | None = None,
 ) -> Calibration:
     """Search thresholds for ``matcher`` on ``labelled`` items (see the module doc for the objective).
 
@@ -390,7 +399,7 @@ def evaluate(
     labelled: Sequence[tuple[str, str]],
     thresholds: MatchThresholds | None = None,
     max_wrong_rate: float = 0.05,
-    _ranked: _Ranked | None = None,
+    _ranked: RankedItems | None = None,
 ) -> Calibration:
     """Figures for ``matcher`` on ``labelled`` items with ``thresholds`` (default: the matcher's own)."""
     t = thresholds or matcher.thresholds

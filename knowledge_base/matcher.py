@@ -23,9 +23,10 @@ How a question is scored (every step is cheap and explainable):
    (:class:`ScoreWeights`) and ranks the candidates.
 7. ``decide`` applies the explicit :class:`~bot.types.MatchThresholds`. Without ``weights`` the
    thresholds compare the best score (answer / margin / clarify); with ``weights`` (fitted by
-   :func:`knowledge_base.calibration.calibrate`) the answer threshold compares a *confidence*, a
+   :func:`knowledge_base.calibration.calibrate`) the score alone decides whether to escalate
+   (below ``clarify``), and among the rest the answer threshold compares a *confidence*, a
    logistic combination of a few named decision features of the best candidate (see
-   :func:`decision_features` and :func:`confidence`), while ``clarify`` still compares the score.
+   :func:`decision_features` and :func:`confidence`).
 
 Every candidate carries its components (and ``cover``: the share of the question's weight on
 features the entry's phrasings contain) so ``--explain`` can show why it ranked where it did.
@@ -306,8 +307,7 @@ class FaqMatcher:
         # Phrasing postings of very common features (in more than ``common_share`` of the
         # phrasings, e.g. the character n-gram " th") are left out: their low IDF makes them add
         # little to any cosine, but they would be most of the work per question.
-        df = np.diff(x.tocsc().indptr)
-        common = df > max(self.weights.common_min, self.weights.common_share * n_rows)
+        common = self._df > max(self.weights.common_min, self.weights.common_share * n_rows)
         x_post = x @ sp.diags((~common).astype(np.float64)) if common.any() else x
         self._post = self._postings(sp.vstack([x_post, cent], format="csr"))
         self._nb_post = self._postings(nb)
@@ -319,8 +319,7 @@ class FaqMatcher:
         return t.indptr.astype(np.int64), t.indices.astype(np.int64), t.data
 
     @staticmethod
-    def _idf(ids: np.ndarray, n_features: int, n_rows: int) -> np.ndarray:
-        df = np.bincount(ids, minlength=n_features).astype(np.float64)
+    def _idf(df: np.ndarray, n_rows: int) -> np.ndarray:
         return np.log((n_rows + 1.0) / (df + 1.0)) + 1.0
 
     def _assemble(self, rows: list[_Features]) -> sp.csr_matrix:
@@ -334,8 +333,11 @@ class FaqMatcher:
         lens_c = np.fromiter((r.char_ids.size for r in rows), dtype=np.int64, count=n_rows)
         w_ids = np.concatenate([r.word_ids for r in rows])
         c_ids = np.concatenate([r.char_ids for r in rows])
-        self._word_idf = self._idf(w_ids, n_word, n_rows)
-        self._char_idf = self._idf(c_ids, n_char, n_rows)
+        df_word = np.bincount(w_ids, minlength=n_word).astype(np.float64)
+        df_char = np.bincount(c_ids, minlength=n_char).astype(np.float64)
+        self._df = np.concatenate([df_word, df_char])
+        self._word_idf = self._idf(df_word, n_rows)
+        self._char_idf = self._idf(df_char, n_rows)
         w_vals = (1.0 + np.log(np.concatenate([r.word_counts for r in rows]))) * self._word_idf[w_ids]
         c_vals = (1.0 + np.log(np.concatenate([r.char_counts for r in rows]))) * self._char_idf[c_ids]
         row_w = np.repeat(np.arange(n_rows), lens_w)
@@ -433,8 +435,6 @@ class FaqMatcher:
         order = np.argpartition(-base, top - 1)[:top] if top < n_entries else np.arange(n_entries)
         sims = comps["_sims"]
         z = comps["_z"]
-        z_sorted = np.sort(z)
-        # log-sum-exp of everything but one entry, for the odds of the best few
         exp_z = np.exp(z)
         total = float(exp_z.sum())
         cands: list[Candidate] = []
@@ -452,12 +452,15 @@ class FaqMatcher:
             hit = process.extractOne(query, choices, scorer=fuzz.token_set_ratio)
             fz = (hit[1] / 100.0) if hit else 0.0
             total_score = float(base[e] + w.fuzzy * fz)
+            # log10 odds: this entry against the sum over all others
             rest = total - float(exp_z[e])
-            if rest > 1e-12 * total:
+            if rest > 1e-9 * total:
                 odds = (float(z[e]) - math.log(rest)) / ln10
-            else:
-                others = z_sorted[:-1] if z_sorted[-1] == z[e] else z_sorted
-                odds = (float(z[e]) - float(np.logaddexp.reduce(others))) / ln10
+            else:  # the entry holds nearly all the mass: sum the others directly (no cancellation)
+                others = np.delete(z, e)
+                odds = ODDS_LIMIT
+                if others.size:
+                    odds = (float(z[e]) - float(np.logaddexp.reduce(others))) / ln10
             odds = max(-ODDS_LIMIT, min(ODDS_LIMIT, odds))
             parts = (
                 ("max", round(100 * float(comps["max"][e]), 1)),
@@ -489,8 +492,11 @@ class FaqMatcher:
             return Decision.ESCALATE
         best = candidates[0].score
         runner = candidates[1].score if len(candidates) > 1 else 0.0
-        sure = confidence(decision_features(candidates), t.weights) if t.weights else best
-        if sure >= t.answer and best - runner >= t.margin:
+        if t.weights:
+            sure = confidence(decision_features(candidates), t.weights)
+            if sure >= t.answer and best - runner >= t.margin and best >= t.clarify:
+                return Decision.ANSWER
+        elif best >= t.answer and best - runner >= t.margin:
             return Decision.ANSWER
         if best >= t.clarify:
             return Decision.CLARIFY
