@@ -280,4 +280,3 @@ def kb_calibrate(
         typer.echo("Stored. Running helpdesks use these thresholds within a few seconds.")
     else:
         typer.echo("Dry run: nothing was stored.")
-

@@ -41,29 +41,12 @@ class Change:
 
 def entry_to_data(entry: FaqEntry) -> dict[str, Any]:
     """``entry`` in the form versions are stored in (a JSON-safe dict without the version)."""
-    return {
-        "id": entry.id,
-        "category": entry.category,
-        "questions": {lang: list(qs) for lang, qs in entry.questions.items()},
-        "answer": dict(entry.answer),
-        "tags": list(entry.tags),
-        "triage": {key: list(qs) for key, qs in entry.triage.items()},
-        "security": bool(entry.security),
-    }
+    return entry.to_data()
 
 
 def entry_from_data(data: Mapping[str, Any], version: int = 1) -> FaqEntry:
     """The :class:`FaqEntry` a stored version holds."""
-    return FaqEntry(
-        id=str(data["id"]),
-        category=str(data.get("category", "other")),
-        questions={lang: tuple(qs) for lang, qs in (data.get("questions") or {}).items()},
-        answer=dict(data.get("answer") or {}),
-        tags=tuple(data.get("tags") or ()),
-        triage={key: tuple(qs) for key, qs in (data.get("triage") or {}).items()},
-        security=bool(data.get("security", False)),
-        version=version,
-    )
+    return FaqEntry.from_data(data, version)
 
 
 def same_content(a: FaqEntry, b: FaqEntry) -> bool:

@@ -5,8 +5,10 @@ Identifiers are opaque strings: only the adapter that produced them interprets t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Platform(StrEnum):
@@ -269,6 +271,32 @@ class FaqEntry:
         if lang in self.answer:
             return self.answer[lang]
         return next(iter(self.answer.values()), "")
+
+    def to_data(self) -> dict[str, Any]:
+        """The entry in its YAML/JSON form (``version`` is not part of it)."""
+        return {
+            "id": self.id,
+            "category": self.category,
+            "questions": {lang: list(qs) for lang, qs in self.questions.items()},
+            "answer": dict(self.answer),
+            "tags": list(self.tags),
+            "triage": {key: list(qs) for key, qs in self.triage.items()},
+            "security": bool(self.security),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], version: int = 1) -> FaqEntry:
+        """The entry stored as ``data`` by :meth:`to_data` (lists come back as tuples)."""
+        return cls(
+            id=str(data["id"]),
+            category=str(data.get("category", "other")),
+            questions={lang: tuple(qs) for lang, qs in (data.get("questions") or {}).items()},
+            answer=dict(data.get("answer") or {}),
+            tags=tuple(data.get("tags") or ()),
+            triage={key: tuple(qs) for key, qs in (data.get("triage") or {}).items()},
+            security=bool(data.get("security", False)),
+            version=version,
+        )
 
     def title_in(self, lang: str) -> str:
         """A short title: the first phrasing in ``lang`` (or any language)."""

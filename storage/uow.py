@@ -519,29 +519,12 @@ class SqlOutboxRepository(_Base):
 
 def faq_entry_to_data(entry: FaqEntry) -> dict[str, Any]:
     """``entry`` in its YAML form (a JSON-safe dict; ``version`` is not part of it)."""
-    return {
-        "id": entry.id,
-        "category": entry.category,
-        "questions": {lang: list(qs) for lang, qs in entry.questions.items()},
-        "answer": dict(entry.answer),
-        "tags": list(entry.tags),
-        "triage": {key: list(qs) for key, qs in entry.triage.items()},
-        "security": bool(entry.security),
-    }
+    return entry.to_data()
 
 
 def faq_entry_from_data(data: dict[str, Any], version: int) -> FaqEntry:
     """The :class:`FaqEntry` stored as ``data`` (lists come back as tuples)."""
-    return FaqEntry(
-        id=data["id"],
-        category=data.get("category", "other"),
-        questions={lang: tuple(qs) for lang, qs in (data.get("questions") or {}).items()},
-        answer=dict(data.get("answer") or {}),
-        tags=tuple(data.get("tags") or ()),
-        triage={key: tuple(qs) for key, qs in (data.get("triage") or {}).items()},
-        security=bool(data.get("security", False)),
-        version=version,
-    )
+    return FaqEntry.from_data(data, version)
 
 
 class SqlFaqRepository(_Base):

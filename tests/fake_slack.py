@@ -267,8 +267,13 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        posted = Posted(channel, self._next_ts(), str(args.get("text") or ""), list(args.get("blocks") or []),
-                        str(args["thread_ts"]) if args.get("thread_ts") else None)
+        posted = Posted(
+            channel,
+            self._next_ts(),
+            str(args.get("text") or ""),
+            list(args.get("blocks") or []),
+            str(args["thread_ts"]) if args.get("thread_ts") else None,
+        )
         self.messages.append(posted)
         message = {"text": posted.text, "ts": posted.ts}
         return {"ok": True, "channel": channel, "ts": posted.ts, "message": message}
@@ -284,8 +289,14 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts, "text": target.text}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        posted = Posted(str(args.get("channel")), self._next_ts(), str(args.get("text") or ""),
-                        list(args.get("blocks") or []), args.get("thread_ts"), str(args.get("user")))
+        posted = Posted(
+            str(args.get("channel")),
+            self._next_ts(),
+            str(args.get("text") or ""),
+            list(args.get("blocks") or []),
+            args.get("thread_ts"),
+            str(args.get("user")),
+        )
         self.messages.append(posted)
         return {"ok": True, "message_ts": posted.ts}
 
@@ -406,11 +417,20 @@ def dm_event(user: str, text: str, ts: str, channel: str | None = None, **extra:
     }
 
 
-def channel_event(user: str, text: str, ts: str, channel: str, thread_ts: str | None = None, **extra: Any
-                  ) -> dict[str, Any]:
+def channel_event(
+    user: str, text: str, ts: str, channel: str, thread_ts: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """A ``message.channels`` event (a thread reply when ``thread_ts`` is given)."""
-    event = {"type": "message", "channel": channel, "channel_type": "channel", "user": user, "text": text,
-             "ts": ts, "event_ts": ts, **extra}
+    event = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        **extra,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
@@ -445,8 +465,12 @@ def block_actions(user: str, name: str, message: Posted, button: dict[str, Any])
         "user": {"id": user, "username": name, "name": name, "team_id": TEAM_ID},
         "api_app_id": "A0TEST",
         "token": "legacy",
-        "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
-                      "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": message.ts,
+            "channel_id": message.channel,
+            "is_ephemeral": False,
+        },
         "trigger_id": uuid.uuid4().hex,
         "channel": {"id": message.channel, "name": "directmessage"},
         "message": msg,

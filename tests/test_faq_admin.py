@@ -130,8 +130,17 @@ async def test_admin_adds_an_entry_step_by_step_in_a_direct_chat(admin_world: Ad
     assert "Sudah ada entri email-password" in said(reply)
     reply = await w.admin_says("vpn-slow")
     assert "Langkah 2/4" in said(reply)
-    assert labels(reply[-1]) == ["account", "network", "email", "hardware", "software", "printing",
-                                 "security", "access", "other"]
+    assert labels(reply[-1]) == [
+        "account",
+        "network",
+        "email",
+        "hardware",
+        "software",
+        "printing",
+        "security",
+        "access",
+        "other",
+    ]
 
     reply = await w.admin_presses("network")
     assert reply[0].message.edit_message_id  # the category keyboard is replaced by the choice

@@ -220,7 +220,6 @@ def test_calibrate_from_a_file_stores_the_thresholds(kb: Run, db_url: str, tmp_p
     assert saved == figures["after"]["thresholds"]
     assert isinstance(saved, dict) and set(saved) == set(MatchThresholds.__dataclass_fields__)
 
-
     before = revision(db_url)
     one_line_error(kb("calibrate", "missing.yaml"), "Cannot use missing.yaml")
     (tmp_path / "broken.yaml").write_text("- {text: hi}\n", encoding="utf-8")
@@ -238,8 +237,17 @@ def test_calibrate_from_the_desk_history(kb: Run, db_url: str) -> None:
 
     def add_tickets(uow: SqlUnitOfWork) -> None:
         def ticket(subject: str, status: str, entry: str | None, escalated: bool) -> Ticket:
-            return Ticket("console", "u", "U", "user-u", subject, status=status, faq_entry_id=entry,
-                          escalated=escalated, created_at=now)
+            return Ticket(
+                "console",
+                "u",
+                "U",
+                "user-u",
+                subject,
+                status=status,
+                faq_entry_id=entry,
+                escalated=escalated,
+                created_at=now,
+            )
 
         solved = (
             ("vpn how to install", "vpn-setup"),

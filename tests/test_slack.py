@@ -82,8 +82,9 @@ class SlackWorld:
         assert status == 200
         return ts
 
-    async def desk_reply(self, text: str, thread_ts: str, user: str = SARI, event_id: str | None = None,
-                         **kw: Any) -> str:
+    async def desk_reply(
+        self, text: str, thread_ts: str, user: str = SARI, event_id: str | None = None, **kw: Any
+    ) -> str:
         """``user`` replies in a desk thread; returns the reply's ts."""
         ts = self.requests.next_ts()
         status, _ = await self.requests.event(channel_event(user, text, ts, DESK, thread_ts), event_id, **kw)
@@ -449,8 +450,15 @@ async def test_slash_command_and_app_home(world: SlackWorld) -> None:
 
     await world.escalate_phishing()
     await world.settle()
-    status, _ = await world.requests.event({"type": "app_home_opened", "user": BUDI, "channel": BUDI_DM,
-                                            "tab": "home", "event_ts": world.requests.next_ts()})
+    status, _ = await world.requests.event(
+        {
+            "type": "app_home_opened",
+            "user": BUDI,
+            "channel": BUDI_DM,
+            "tab": "home",
+            "event_ts": world.requests.next_ts(),
+        }
+    )
     assert status == 200
     publish = await world.fake.wait_for(lambda: world.fake.calls_to("views.publish"), what="views.publish")
     view = publish[0].args["view"]
@@ -496,9 +504,17 @@ async def test_socket_mode_envelope_is_acknowledged_after_it_is_handled(
             "envelope_id": "env-3",
             "type": "slash_commands",
             "accepts_response_payload": True,
-            "payload": {"command": "/helpdesk", "text": "help", "user_id": BUDI, "user_name": "budi",
-                        "channel_id": BUDI_DM, "team_id": "T0TEST", "trigger_id": "trig-3",
-                        "api_app_id": "A0TEST", "response_url": "https://hooks.fake.slack.test/x"},
+            "payload": {
+                "command": "/helpdesk",
+                "text": "help",
+                "user_id": BUDI,
+                "user_name": "budi",
+                "channel_id": BUDI_DM,
+                "team_id": "T0TEST",
+                "trigger_id": "trig-3",
+                "api_app_id": "A0TEST",
+                "response_url": "https://hooks.fake.slack.test/x",
+            },
         }
         await fake.socket_send(command)
         await fake.wait_for(lambda: acked("env-3"), what="ack 3")
@@ -559,8 +575,9 @@ async def test_sender_maps_slack_errors_and_uses_web_api_features(fake: FakeSlac
 
 async def test_desk_directory_caches_members(fake: FakeSlack) -> None:
     clock = [0.0]
-    directory = SlackDeskDirectory(make_client(BOT_TOKEN, fake.api_url), DESK, ttl_seconds=30,
-                                   monotonic=lambda: clock[0])
+    directory = SlackDeskDirectory(
+        make_client(BOT_TOKEN, fake.api_url), DESK, ttl_seconds=30, monotonic=lambda: clock[0]
+    )
     assert await directory.is_desk_member(UserRef("slack", SARI))
     assert not await directory.is_desk_member(UserRef("slack", EKO))
     assert not await directory.is_desk_member(UserRef("telegram", SARI))
@@ -576,17 +593,28 @@ def test_http_mode_needs_a_signing_secret() -> None:
     assert SlackChannel(bot_token=BOT_TOKEN, app_token="xapp-1").socket_mode
 
 
-
 def test_manifest_matches_what_the_adapter_listens_to() -> None:
     manifest = yaml.safe_load((Path(handlers_dir.__file__).parent / "slack_manifest.yaml").read_text())
     settings = manifest["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) >= {
-        "message.im", "message.channels", "message.groups", "app_mention", "app_home_opened"
+        "message.im",
+        "message.channels",
+        "message.groups",
+        "app_mention",
+        "app_home_opened",
     }
     assert settings["interactivity"]["is_enabled"] and settings["socket_mode_enabled"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [SLASH_COMMAND]
     assert manifest["features"]["app_home"]["home_tab_enabled"]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
-        "chat:write", "im:write", "im:history", "channels:history", "channels:read", "reactions:write",
-        "users:read", "commands", "files:write", "app_mentions:read",
+        "chat:write",
+        "im:write",
+        "im:history",
+        "channels:history",
+        "channels:read",
+        "reactions:write",
+        "users:read",
+        "commands",
+        "files:write",
+        "app_mentions:read",
     }

@@ -20,8 +20,18 @@ def _duration(hours: int, minutes: int, due: str = "", **_: object) -> str:
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -66,7 +76,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     ),
     "greeting_short": "Hi {name}, I'm the IT helpdesk assistant. Let me look into that.",
     "help": (
-        "Just describe your problem, e.g. \"forgot my email password\" or \"wifi keeps disconnecting\".\n"
+        'Just describe your problem, e.g. "forgot my email password" or "wifi keeps disconnecting".\n'
         "{c}ticket - talk to a person straight away\n"
         "{c}status - see your open tickets\n"
         "{c}cancel - stop what we are doing\n"
@@ -173,7 +183,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "user_resolved": (
         "{name} marked your ticket {number} as resolved.{summary}\n"
         "How satisfied are you with the help (1 = poor, 5 = excellent)? If the problem is not fixed, "
-        "press \"Still not fixed\"."
+        'press "Still not fixed".'
     ),
     "btn_reopen": "Still not fixed",
     "chosen_reopen": "You said: still not fixed.",
@@ -341,7 +351,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "report_csat_average": "Average {average}/5 from {count} rating(s)",
     "report_usage": (
         "Usage: /report day, /report week or /report month (the last complete one); "
-        "add \"now\" for the one in progress, e.g. /report week now."
+        'add "now" for the one in progress, e.g. /report week now.'
     ),
     "report_refused": "Sorry, only helpdesk admins can see reports. Nothing was changed.",
     "sla_reminder_unclaimed": (
@@ -401,22 +411,22 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Specialists can propose a resolved ticket with /faq propose."
     ),
     "faq_not_specialist": "Sorry, only IT specialists can propose FAQ entries. Nothing was changed.",
-    "faq_unknown_entry": "There is no FAQ entry \"{id}\".{hint}",
+    "faq_unknown_entry": 'There is no FAQ entry "{id}".{hint}',
     "faq_did_you_mean": " Did you mean {id}?",
     "faq_bad_id": (
-        "\"{value}\" can't be an id: use lowercase letters and digits joined by hyphens, "
+        '"{value}" can\'t be an id: use lowercase letters and digits joined by hyphens, '
         "e.g. vpn-setup (at most {limit} characters)."
     ),
     "faq_id_taken": "There is already an entry {id}. Choose another id (see it with /faq show {id}).",
-    "faq_bad_lang": "\"{value}\" is not a language I know. Use one of: {langs}.",
-    "faq_bad_category": "\"{value}\" is not a category. Choose one of: {categories}.",
+    "faq_bad_lang": '"{value}" is not a language I know. Use one of: {langs}.',
+    "faq_bad_category": '"{value}" is not a category. Choose one of: {categories}.',
     "faq_empty_phrasing": "A question can't be empty.",
     "faq_phrasing_too_long": "That question is {length} characters long; the limit is {limit}.",
     "faq_too_many_phrasings": "That's too many questions for one language; the limit is {limit}.",
     "faq_empty_answer": "The answer can't be empty.",
     "faq_answer_too_long": "That answer is {length} characters long; the limit is {limit}.",
     "faq_warn_clash": (
-        "Note: \"{text}\" is also a question of {other}; users may get either. Check with /faq search."
+        'Note: "{text}" is also a question of {other}; users may get either. Check with /faq search.'
     ),
     "faq_saved": "Saved {id} as version {version}. Users get it right away.",
     "faq_unchanged": "Nothing to change: {id} v{version} already says that.",
@@ -460,7 +470,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     ),
     "faq_new_lang_need_question": "Send at least one {code} question first.",
     "faq_delete_confirm": (
-        "Delete {id} (\"{title}\", v{version})? Users will no longer get this answer. "
+        'Delete {id} ("{title}", v{version})? Users will no longer get this answer. '
         "The history is kept: /faq rollback brings it back."
     ),
     "faq_deleted": "Deleted {id}. To bring it back: /faq rollback {id} {version}",

@@ -20,8 +20,18 @@ def _duration(hours: int, minutes: int, due: str = "", **_: object) -> str:
 
 _WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 _MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
@@ -66,7 +76,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     ),
     "greeting_short": "Halo {name}, saya asisten helpdesk IT. Saya bantu cek ya.",
     "help": (
-        "Cukup jelaskan masalahnya, misalnya \"lupa password email\" atau \"wifi sering putus\".\n"
+        'Cukup jelaskan masalahnya, misalnya "lupa password email" atau "wifi sering putus".\n'
         "{c}ticket - langsung bicara dengan petugas\n"
         "{c}status - lihat tiket Anda yang masih terbuka\n"
         "{c}cancel - batalkan proses yang sedang berjalan\n"
@@ -167,7 +177,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "user_resolved": (
         "{name} menandai tiket {number} Anda sebagai selesai.{summary}\n"
         "Seberapa puas Anda dengan bantuannya (1 = buruk, 5 = sangat baik)? Jika masalahnya belum beres, "
-        "tekan \"Masih bermasalah\"."
+        'tekan "Masih bermasalah".'
     ),
     "btn_reopen": "Masih bermasalah",
     "chosen_reopen": "Anda memilih: masih bermasalah.",
@@ -334,7 +344,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "report_csat_average": "Rata-rata {average}/5 dari {count} penilaian",
     "report_usage": (
         "Cara pakai: /report day, /report week atau /report month (periode lengkap terakhir); "
-        "tambahkan \"now\" untuk periode yang sedang berjalan, mis. /report week now."
+        'tambahkan "now" untuk periode yang sedang berjalan, mis. /report week now.'
     ),
     "report_refused": "Maaf, hanya admin helpdesk yang dapat melihat laporan. Tidak ada yang diubah.",
     "sla_reminder_unclaimed": (
@@ -397,23 +407,23 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Spesialis dapat mengusulkan tiket yang sudah selesai dengan /faq propose."
     ),
     "faq_not_specialist": "Maaf, hanya spesialis IT yang dapat mengusulkan entri FAQ. Tidak ada yang diubah.",
-    "faq_unknown_entry": "Tidak ada entri FAQ \"{id}\".{hint}",
+    "faq_unknown_entry": 'Tidak ada entri FAQ "{id}".{hint}',
     "faq_did_you_mean": " Maksud Anda {id}?",
     "faq_bad_id": (
-        "\"{value}\" tidak bisa dipakai sebagai id: gunakan huruf kecil dan angka yang disambung "
+        '"{value}" tidak bisa dipakai sebagai id: gunakan huruf kecil dan angka yang disambung '
         "tanda hubung, "
         "mis. vpn-setup (paling banyak {limit} karakter)."
     ),
     "faq_id_taken": "Sudah ada entri {id}. Pilih id lain (lihat entrinya dengan /faq show {id}).",
-    "faq_bad_lang": "\"{value}\" bukan bahasa yang saya kenal. Gunakan salah satu: {langs}.",
-    "faq_bad_category": "\"{value}\" bukan kategori. Pilih salah satu: {categories}.",
+    "faq_bad_lang": '"{value}" bukan bahasa yang saya kenal. Gunakan salah satu: {langs}.',
+    "faq_bad_category": '"{value}" bukan kategori. Pilih salah satu: {categories}.',
     "faq_empty_phrasing": "Pertanyaan tidak boleh kosong.",
     "faq_phrasing_too_long": "Pertanyaan itu {length} karakter; batasnya {limit}.",
     "faq_too_many_phrasings": "Terlalu banyak pertanyaan untuk satu bahasa; batasnya {limit}.",
     "faq_empty_answer": "Jawaban tidak boleh kosong.",
     "faq_answer_too_long": "Jawaban itu {length} karakter; batasnya {limit}.",
     "faq_warn_clash": (
-        "Catatan: \"{text}\" juga pertanyaan di {other}; pengguna bisa mendapat salah satunya. "
+        'Catatan: "{text}" juga pertanyaan di {other}; pengguna bisa mendapat salah satunya. '
         "Periksa dengan /faq search."
     ),
     "faq_saved": "{id} tersimpan sebagai versi {version}. Pengguna langsung mendapatkannya.",
@@ -461,7 +471,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     ),
     "faq_new_lang_need_question": "Kirim minimal satu pertanyaan {code} dulu.",
     "faq_delete_confirm": (
-        "Hapus {id} (\"{title}\", v{version})? Pengguna tidak akan mendapat jawaban ini lagi. "
+        'Hapus {id} ("{title}", v{version})? Pengguna tidak akan mendapat jawaban ini lagi. '
         "Riwayatnya tetap disimpan: /faq rollback mengembalikannya."
     ),
     "faq_deleted": "{id} dihapus. Untuk mengembalikannya: /faq rollback {id} {version}",
