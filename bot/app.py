@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,14 +49,9 @@ class Helpdesk:
     channels: list[Channel] = field(default_factory=list)
 
 
-def database_url(settings: Settings) -> str:
-    """The configured database URL."""
-    return settings.database_url
-
-
 def uow_factory_for(settings: Settings) -> UnitOfWorkFactory:
     """A unit-of-work factory on the configured database (migrations must have run)."""
-    return sql_uow_factory(make_engine(database_url(settings)))
+    return sql_uow_factory(make_engine(settings.database_url))
 
 
 def bundled_faq_entries(settings: Settings) -> list[FaqEntry]:
@@ -66,8 +61,7 @@ def bundled_faq_entries(settings: Settings) -> list[FaqEntry]:
 
 def prepare_database(settings: Settings) -> UnitOfWorkFactory:
     """Apply migrations and load the starting FAQ when the database has none."""
-    url = database_url(settings)
-    upgrade(url)
+    upgrade(settings.database_url)
     factory = uow_factory_for(settings)
     with factory() as uow:
         if not uow.faq.all() and not uow.faq.revision():
@@ -187,14 +181,14 @@ async def run_channels(settings: Settings) -> None:
     await _serve(helpdesk, asyncio.Event().wait())
 
 
-async def _serve(helpdesk: Helpdesk, foreground: object) -> None:
+async def _serve(helpdesk: Helpdesk, foreground: Awaitable[object]) -> None:
     """Start channels, the dispatcher and the background jobs; run ``foreground`` to its end."""
     tasks = [asyncio.create_task(helpdesk.dispatcher.run_forever(poll_seconds=0.5))]
     scheduler = _start_scheduler(helpdesk)
     for channel in helpdesk.channels:
         await channel.start(helpdesk.engine)
     try:
-        await foreground  # type: ignore[misc]
+        await foreground
         await helpdesk.dispatcher.run_once()
     finally:
         for channel in helpdesk.channels:

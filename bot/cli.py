@@ -13,8 +13,8 @@ import typer
 
 from bot.app import platform_channels, prepare_database, run_channels, run_console
 from bot.cli_report import register_report_commands
+from bot.cli_settings import load_settings as _settings
 from bot.faq_service import import_entries
-from bot.settings import Settings
 
 app = typer.Typer(help="Chat-first IT helpdesk: console, Telegram and Slack.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -22,14 +22,6 @@ kb_app = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 register_report_commands(app)  # helpdesk report, helpdesk demo-data
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as error:  # pydantic's message names the bad setting
-        typer.echo(f"Invalid settings: {error}", err=True)
-        raise typer.Exit(2) from error
 
 
 def _logging(verbose: bool) -> None:

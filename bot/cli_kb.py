@@ -17,11 +17,13 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot.app import prepare_database
-from bot.cli import _settings, kb_app
-from bot.faq_diff import describe, diff_versions, entry_from_data, same_content
+from bot.cli import kb_app
+from bot.cli_settings import load_settings as _settings
+from bot.faq_diff import describe, diff_versions, same_content
 from bot.faq_index import THRESHOLDS_SETTING, stored_thresholds
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.records import FaqVersion, TicketStatus
+from bot.types import FaqEntry
 
 CLI_LANG = "en"
 """The command line speaks English (diff wording comes from the English texts)."""
@@ -112,7 +114,7 @@ def kb_rollback(
             _fail(f"{entry_id} has no version {number}; it has versions {first}-{last}.")
         if target.deleted:
             _fail(f"v{number} of {entry_id} is the deletion itself; pick an earlier version.")
-        entry = entry_from_data(target.data, target.version)
+        entry = FaqEntry.from_data(target.data, target.version)
         current = uow.faq.get(entry_id)
         if current is not None and same_content(current, entry):
             typer.echo(f"Nothing to do: {entry_id} v{current.version} already equals v{number}.")

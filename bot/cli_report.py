@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from bot.app import prepare_database
+from bot.cli_settings import load_settings as _settings
 from bot.demo_data import fill_demo_data
 from bot.ports import UnitOfWorkFactory
 from bot.report_render import render_csv, render_markdown, render_png, render_text
@@ -25,14 +26,6 @@ from bot.reports import (
 from bot.settings import Settings
 
 FORMATS = ("text", "markdown", "csv", "png")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as error:  # pydantic's message names the bad setting
-        typer.echo(f"Invalid settings: {error}", err=True)
-        raise typer.Exit(2) from error
 
 
 def _options(settings: Settings) -> ReportOptions:

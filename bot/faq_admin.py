@@ -30,7 +30,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.faq_diff import describe, diff_versions, entry_from_data, same_content
+from bot.faq_diff import describe, diff_versions, same_content
 from bot.faq_drafts import (
     DraftStatus,
     FaqDraft,
@@ -657,7 +657,7 @@ class FaqAdmin:
         if target.deleted:
             act.tell("faq_rollback_deleted", id=entry_id, version=target.version)
             return
-        entry = entry_from_data(target.data, target.version)
+        entry = FaqEntry.from_data(target.data, target.version)
         current = act.uow.faq.get(entry_id)
         if current is not None and same_content(current, entry):
             act.tell("faq_unchanged", id=entry_id, version=current.version)
@@ -728,25 +728,10 @@ class FaqAdmin:
         self._show_draft(act, draft)
 
     def _ticket_for(self, act: _Act, rest: str) -> tuple[Ticket | None, str]:
-        """The ticket ``/faq propose`` means: ``#N``, the thread or replied message, or a bare number."""
-        uow, event = act.uow, act.event
-        explicit = re.match(r"\s*#(\d+)\b\s*", rest)
-        if explicit:
-            return uow.tickets.get(int(explicit.group(1))), rest[explicit.end() :]
-        address = event.address
-        if address.thread_id:
-            ticket = uow.tickets.by_desk_thread(address.platform, address.chat_id, address.thread_id)
-            if ticket is not None:
-                return ticket, rest
-        if isinstance(event, InboundMessage) and event.reply_to_id:
-            chat = address.chat_id
-            ticket_id = uow.messages.ticket_for_platform_message(address.platform, chat, event.reply_to_id)
-            if ticket_id is not None:
-                return uow.tickets.get(ticket_id), rest
-        bare = re.match(r"\s*(\d+)\b\s*", rest)
-        if bare:
-            return uow.tickets.get(int(bare.group(1))), rest[bare.end() :]
-        return None, rest
+        """The ticket ``/faq propose`` means: ``#N`` or ``N``, else the thread or replied message."""
+        if not isinstance(act.event, InboundMessage):
+            return None, rest
+        return self.engine.desk_side.find_ticket(act.turn, act.event, rest)
 
     def _draft_card(self, act: _Act, draft: FaqDraft) -> str:
         answer = draft.answer

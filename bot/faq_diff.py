@@ -39,19 +39,9 @@ class Change:
     new: str = ""
 
 
-def entry_to_data(entry: FaqEntry) -> dict[str, Any]:
-    """``entry`` in the form versions are stored in (a JSON-safe dict without the version)."""
-    return entry.to_data()
-
-
-def entry_from_data(data: Mapping[str, Any], version: int = 1) -> FaqEntry:
-    """The :class:`FaqEntry` a stored version holds."""
-    return FaqEntry.from_data(data, version)
-
-
 def same_content(a: FaqEntry, b: FaqEntry) -> bool:
     """Whether two entries hold the same content (versions aside)."""
-    return entry_to_data(a) == entry_to_data(b)
+    return a.to_data() == b.to_data()
 
 
 def _lists(data: Mapping[str, Any] | None, key: str) -> dict[str, list[str]]:
@@ -162,7 +152,5 @@ __all__ = [
     "describe",
     "diff_data",
     "diff_versions",
-    "entry_from_data",
-    "entry_to_data",
     "same_content",
 ]

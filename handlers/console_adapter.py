@@ -127,7 +127,7 @@ DESK_HINT = (
 )
 
 
-async def read_lines(prompt: str = "") -> str | None:
+async def read_lines() -> str | None:
     """One line from stdin without blocking the event loop; None at end of input."""
     line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     return line if line else None

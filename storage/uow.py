@@ -517,16 +517,6 @@ class SqlOutboxRepository(_Base):
         return won
 
 
-def faq_entry_to_data(entry: FaqEntry) -> dict[str, Any]:
-    """``entry`` in its YAML form (a JSON-safe dict; ``version`` is not part of it)."""
-    return entry.to_data()
-
-
-def faq_entry_from_data(data: dict[str, Any], version: int) -> FaqEntry:
-    """The :class:`FaqEntry` stored as ``data`` (lists come back as tuples)."""
-    return FaqEntry.from_data(data, version)
-
-
 class SqlFaqRepository(_Base):
     """``FaqRepository``: the versioned knowledge base and run-time settings.
 
@@ -539,18 +529,18 @@ class SqlFaqRepository(_Base):
         rows = self._session.scalars(
             select(FaqEntryRow).where(col(FaqEntryRow.deleted).is_(False)).order_by(col(FaqEntryRow.entry_id))
         ).all()
-        return [faq_entry_from_data(row.data, row.version) for row in rows]
+        return [FaqEntry.from_data(row.data, row.version) for row in rows]
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """The current entry ``entry_id`` (None when unknown or deleted)."""
         row = self._session.get(FaqEntryRow, entry_id)
         if row is None or row.deleted:
             return None
-        return faq_entry_from_data(row.data, row.version)
+        return FaqEntry.from_data(row.data, row.version)
 
     def put(self, entry: FaqEntry, author: str, note: str = "") -> FaqEntry:
         """Store ``entry`` as a new version if its content changed; returns it with its version."""
-        data = faq_entry_to_data(entry)
+        data = entry.to_data()
         row = self._session.get(FaqEntryRow, entry.id)
         if row is not None and not row.deleted and row.data == data:
             return dataclasses.replace(entry, version=row.version)

@@ -155,7 +155,7 @@ async def test_none_of_these_escalates(world: DeskWorld) -> None:
 
 async def test_security_incident_skips_faq_and_is_urgent(world: DeskWorld) -> None:
     reply = await world.user_says("saya dapat email phishing minta login, sudah saya klik")
-    assert "URGENT" in reply[0].text or "URGENT" in texts(reply)
+    assert "URGENT" in texts(reply)
     assert "Jangan klik" in texts(reply)  # first aid from the security FAQ entry
     ticket = world.ticket(1)
     assert ticket.priority == "urgent" and ticket.category == "security" and ticket.escalated

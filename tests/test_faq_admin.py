@@ -22,7 +22,7 @@ from bot.faq_admin import (
     entry_ref,
     install_faq_admin,
 )
-from bot.faq_diff import Change, describe, diff_data, entry_to_data
+from bot.faq_diff import Change, describe, diff_data
 from bot.faq_drafts import DraftStatus, slug, suggest_entry_id
 from bot.faq_index import FaqIndex
 from bot.ports import UnitOfWorkFactory
@@ -575,7 +575,7 @@ def test_suggested_ids() -> None:
 def test_diff_lines() -> None:
     from tests.fakes import SAMPLE_FAQ
 
-    old = entry_to_data(SAMPLE_FAQ[0])
+    old = SAMPLE_FAQ[0].to_data()
     new = {
         **old,
         "category": "account",
