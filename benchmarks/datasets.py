@@ -1,7 +1,7 @@
 """Loaders for the public intent datasets used to benchmark the matcher.
 
 Each loader returns a :class:`Dataset`: the knowledge base built from the training data (one
-:class:`~bot.types.FaqEntry` per intent) and the labelled queries used for calibration and
+:class:`~bot.core.types.FaqEntry` per intent) and the labelled queries used for calibration and
 reporting (``(text, expected entry id or "escalate")``). The data folder is found through the
 ``HELPDESK_BENCHDATA`` environment variable, or ``../shared/benchdata`` next to the repository root.
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 
 ESCALATE = "escalate"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import LOADERS, Dataset, benchdata_dir, entries_from_pairs
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 from knowledge_base.calibration import RankedItems, calibrate, evaluate, format_confidence, rank_labelled
 from knowledge_base.matcher import FaqMatcher
 

@@ -5,20 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.dispatcher import OutboxDispatcher
-from bot.engine import EngineConfig, HelpdeskEngine
-from bot.faq_admin import install_faq_admin
-from bot.faq_index import THRESHOLDS_SETTING, FaqIndex
-from bot.faq_service import import_entries
-from bot.ports import Channel, DeskDirectory, Sender, UnitOfWorkFactory
+from bot.conversation.user_side import UserSide
+from bot.core.ports import Channel, Clock, DeskDirectory, Sender, UnitOfWorkFactory
+from bot.core.types import ChannelAddress, FaqEntry, InboundMessage, MatchThresholds, UserRef
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.desk.desk_side import DeskSide
+from bot.engine.engine import HelpdeskEngine
+from bot.engine.turn import EngineConfig
+from bot.faq.importing import import_entries
+from bot.faq.index import THRESHOLDS_SETTING, FaqIndex
+from bot.faq_admin.commands import install_faq_admin
+from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
+from bot.jobs.scheduler import run_jobs
+from bot.reports.figures import ReportOptions
 from bot.settings import Settings
-from bot.types import ChannelAddress, FaqEntry, InboundMessage, MatchThresholds, UserRef
+from bot.sla.policy import build_policy
 from knowledge_base.faq_file import load_faq_path
 from knowledge_base.matcher import FaqMatcher
 from storage.database import make_engine, upgrade
@@ -104,6 +113,24 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
+def assemble_engine(
+    uow_factory: UnitOfWorkFactory,
+    faq: FaqIndex,
+    clock: Clock,
+    config: EngineConfig,
+    *,
+    directories: Mapping[str, DeskDirectory] | None = None,
+    wake_dispatcher: Callable[[], None] | None = None,
+) -> HelpdeskEngine:
+    """The engine with both sides of the conversation installed (the user's and the desk's)."""
+    engine = HelpdeskEngine(
+        uow_factory, faq, clock, config, directories=directories, wake_dispatcher=wake_dispatcher
+    )
+    engine.user_side = UserSide(engine)
+    engine.desk_side = DeskSide(engine)
+    return engine
+
+
 def build(
     settings: Settings,
     uow_factory: UnitOfWorkFactory,
@@ -119,7 +146,7 @@ def build(
     faq = FaqIndex(uow_factory, FaqMatcher(default_lang=settings.helpdesk_language))
     faq.refresh(force=True)
     dispatcher_box: list[OutboxDispatcher] = []
-    engine = HelpdeskEngine(
+    engine = assemble_engine(
         uow_factory,
         faq,
         clock,
@@ -184,7 +211,7 @@ async def run_channels(settings: Settings) -> None:
 async def _serve(helpdesk: Helpdesk, foreground: Awaitable[object]) -> None:
     """Start channels, the dispatcher and the background jobs; run ``foreground`` to its end."""
     tasks = [asyncio.create_task(helpdesk.dispatcher.run_forever(poll_seconds=0.5))]
-    scheduler = _start_scheduler(helpdesk)
+    scheduler = start_jobs(helpdesk)
     for channel in helpdesk.channels:
         await channel.start(helpdesk.engine)
     try:
@@ -201,10 +228,69 @@ async def _serve(helpdesk: Helpdesk, foreground: Awaitable[object]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _start_scheduler(helpdesk: Helpdesk) -> Callable[[], None] | None:
-    """Start the background jobs (reports, SLA reminders) when that module is present."""
-    try:
-        from bot.scheduler import start_jobs
-    except ImportError:
+def report_channel(settings: Settings) -> ChannelAddress | None:
+    """``REPORT_CHANNEL`` (``platform:chat_id``) as an address; None means the desk."""
+    value = settings.report_channel.strip()
+    if not value:
         return None
-    return start_jobs(helpdesk)
+    platform, sep, chat_id = value.partition(":")
+    if not sep or not platform or not chat_id:
+        raise ValueError(f"REPORT_CHANNEL must look like telegram:-100123 or slack:C0123, not {value!r}")
+    return ChannelAddress(platform.strip(), chat_id.strip())
+
+
+def job_config(settings: Settings) -> JobConfig:
+    """The jobs' view of the settings."""
+    policy = build_policy(
+        settings.business_hours,
+        settings.holidays,
+        settings.helpdesk_timezone,
+        settings.sla_first_response_minutes,
+        settings.sla_resolution_minutes,
+    )
+    options = ReportOptions(
+        policy=policy,
+        feedback_window=timedelta(minutes=settings.helpdesk_feedback_window_minutes),
+        reopen_days=settings.report_reopen_days,
+    )
+    return JobConfig(
+        policy=policy,
+        report_options=options,
+        report_channel=report_channel(settings),
+        reminder_margin_minutes=settings.sla_reminder_margin_minutes,
+        urgent_reping_minutes=settings.urgent_reping_minutes,
+        followup_days=settings.followup_days,
+        followup_close_days=settings.followup_close_days,
+        followup_reopen_days=settings.followup_reopen_days,
+        rating_reminder_hours=settings.rating_reminder_hours,
+        owner=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+def recap_schedules(settings: Settings) -> dict[str, str]:
+    """The recap kinds that have a cron expression, with it."""
+    crons = {
+        "day": settings.report_daily_cron,
+        "week": settings.report_weekly_cron,
+        "month": settings.report_monthly_cron,
+    }
+    return {kind: cron.strip() for kind, cron in crons.items() if cron.strip()}
+
+
+def _thread_safe_wake(helpdesk: Helpdesk) -> Callable[[], None] | None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(helpdesk.dispatcher.wake)
+
+    return wake
+
+
+def start_jobs(helpdesk: Helpdesk) -> Callable[[], None]:
+    """Install the SLA estimate and ``/report`` in the engine, start the jobs; returns the stop function."""
+    settings = helpdesk.settings
+    jobs = HelpdeskJobs(helpdesk.engine, job_config(settings), wake=_thread_safe_wake(helpdesk))
+    return run_jobs(jobs, recap_schedules(settings), settings.jobs_interval_seconds)

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     @field_validator("business_hours", "holidays", "sla_resolution_minutes", "sla_first_response_minutes")
     @classmethod
     def _check_sla(cls, value: str, info: ValidationInfo) -> str:
-        from bot import sla
+        from bot.sla import policy as sla
 
         checks = {
             "business_hours": sla.BusinessHours.parse,

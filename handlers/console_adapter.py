@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.ports import EventSink
-from bot.types import (
+from bot.core.ports import EventSink
+from bot.core.types import (
     Button,
     ButtonPress,
     ChannelAddress,

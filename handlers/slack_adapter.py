@@ -47,8 +47,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import texts
-from bot.ports import DeskDirectory, EventSink, Sender
-from bot.types import (
+from bot.core.ports import DeskDirectory, EventSink, Sender
+from bot.core.types import (
     Attachment,
     Button,
     ButtonPress,

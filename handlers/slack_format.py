@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.types import Attachment, Button
+from bot.core.types import Attachment, Button
 
 SECTION_LIMIT = 3000  # characters in one section block's text
 TEXT_LIMIT = 39000  # characters in a message's top-level text

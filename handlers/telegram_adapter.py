@@ -56,9 +56,9 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot import texts
-from bot.ports import DeskDirectory, EventSink, Sender
+from bot.core.ports import DeskDirectory, EventSink, Sender
+from bot.core.types import Attachment, Button, ButtonPress, ChannelAddress, Event, InboundMessage, UserRef
 from bot.settings import Settings
-from bot.types import Attachment, Button, ButtonPress, ChannelAddress, Event, InboundMessage, UserRef
 from handlers.telegram_adapter_sender import (
     PLATFORM,
     TelegramSender,

@@ -2,7 +2,7 @@
 
 Every text goes out with ``parse_mode=HTML`` and is escaped in full, so whatever a user or a
 specialist typed (``<b>``, ``*``, ``_``, ``[``) arrives exactly as written. Telegram errors are
-turned into :class:`~bot.types.DeliveryError` so the dispatcher knows whether to wait
+turned into :class:`~bot.core.types.DeliveryError` so the dispatcher knows whether to wait
 (``retry_after``), give up (``permanent``) or try again later.
 
 Thread ids are opaque to the core; this module defines what they mean on Telegram:
@@ -36,7 +36,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.types import Attachment, Button, ChannelAddress, DeliveryError, OutboundMessage, SendReceipt
+from bot.core.types import Attachment, Button, ChannelAddress, DeliveryError, OutboundMessage, SendReceipt
 
 log = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from bot.types import Candidate, MatchThresholds
+from bot.core.types import Candidate, MatchThresholds
 from knowledge_base.matcher import FaqMatcher, decision_features
 
 ESCALATE = "escalate"

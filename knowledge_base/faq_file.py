@@ -48,7 +48,7 @@ from typing import Any
 
 import yaml
 
-from bot.types import CATEGORIES, LANGUAGES, FaqEntry
+from bot.core.types import CATEGORIES, LANGUAGES, FaqEntry
 
 __all__ = [
     "BUNDLED_FAQ_DIR",

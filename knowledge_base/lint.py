@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.types import LANGUAGES, Decision, FaqEntry, MatchThresholds
+from bot.core.types import LANGUAGES, Decision, FaqEntry, MatchThresholds
 from knowledge_base.matcher import FaqMatcher
 from knowledge_base.normalize import normalize
 

@@ -21,7 +21,7 @@ How a question is scored (every step is cheap and explainable):
    closest phrasings), which forgives typos the n-grams miss.
 6. ``score`` (0-100) is a fixed weighted sum of ``max``, ``centroid``, ``bayes`` and ``fuzzy``
    (:class:`ScoreWeights`) and ranks the candidates.
-7. ``decide`` applies the explicit :class:`~bot.types.MatchThresholds`. Without ``weights`` the
+7. ``decide`` applies the explicit :class:`~bot.core.types.MatchThresholds`. Without ``weights`` the
    thresholds compare the best score (answer / margin / clarify); with ``weights`` (fitted by
    :func:`knowledge_base.calibration.calibrate`) the score alone decides whether to escalate
    (below ``clarify``), and among the rest the answer threshold compares a *confidence*, a
@@ -43,8 +43,8 @@ import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
-from bot.language import detect_language
-from bot.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
+from bot.core.language import detect_language
+from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
 from knowledge_base.normalize import normalize, stem
 
 MAX_QUERY_CHARS = 2000
@@ -184,7 +184,7 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 
 class FaqMatcher:
-    """Matches questions to FAQ entries (implements :class:`bot.ports.AnswerFinder`).
+    """Matches questions to FAQ entries (implements :class:`bot.core.ports.AnswerFinder`).
 
     ``entries`` is the knowledge base, ``thresholds`` the decision thresholds (defaults from
     :class:`MatchThresholds`) and ``default_lang`` the language assumed when detection cannot tell.

@@ -1,7 +1,7 @@
 """SQL storage: SQLModel tables, repositories, the unit of work and alembic migrations.
 
 Only the composition root and the CLI import this package; everything else talks to the
-``UnitOfWork`` port of :mod:`bot.ports`.
+``UnitOfWork`` port of :mod:`bot.core.ports`.
 """
 
 from storage.database import current_revision, make_engine, upgrade

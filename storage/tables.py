@@ -1,4 +1,4 @@
-"""SQLModel tables for the records in :mod:`bot.records` (same field names) plus the FAQ tables.
+"""SQLModel tables for the records in :mod:`bot.core.records` (same field names) plus the FAQ tables.
 
 Timestamps are stored as ``DateTime(timezone=True)`` through :class:`UTCDateTime`, which always
 hands back timezone-aware UTC values (SQLite keeps no offset; the values are stored as UTC there).
@@ -58,7 +58,7 @@ def _ts() -> Any:
 
 
 class UserRow(SQLModel, table=True):
-    """:class:`bot.records.UserRecord`."""
+    """:class:`bot.core.records.UserRecord`."""
 
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_users_platform_user"),)
@@ -74,7 +74,7 @@ class UserRow(SQLModel, table=True):
 
 
 class TicketRow(SQLModel, table=True):
-    """:class:`bot.records.Ticket`."""
+    """:class:`bot.core.records.Ticket`."""
 
     __tablename__ = "tickets"
     __table_args__ = (
@@ -116,7 +116,7 @@ class TicketRow(SQLModel, table=True):
 
 
 class ConversationRow(SQLModel, table=True):
-    """:class:`bot.records.Conversation`."""
+    """:class:`bot.core.records.Conversation`."""
 
     __tablename__ = "conversations"
     __table_args__ = (
@@ -135,7 +135,7 @@ class ConversationRow(SQLModel, table=True):
 
 
 class TicketEventRow(SQLModel, table=True):
-    """:class:`bot.records.TicketEvent`."""
+    """:class:`bot.core.records.TicketEvent`."""
 
     __tablename__ = "ticket_events"
     __table_args__ = (Index("ix_ticket_events_ticket_id", "ticket_id"),)
@@ -149,11 +149,11 @@ class TicketEventRow(SQLModel, table=True):
 
 
 class MessageRow(SQLModel, table=True):
-    """:class:`bot.records.StoredMessage`.
+    """:class:`bot.core.records.StoredMessage`.
 
     An inbound event id is unique per platform (a partial unique index over inbound rows; NULL
     event ids never collide), which is what turns a racing redelivery into
-    :class:`bot.ports.DuplicateEventError`.
+    :class:`bot.core.ports.DuplicateEventError`.
     """
 
     __tablename__ = "messages"
@@ -184,7 +184,7 @@ class MessageRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """:class:`bot.records.OutboxItem`."""
+    """:class:`bot.core.records.OutboxItem`."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
@@ -207,7 +207,7 @@ class OutboxRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """:class:`bot.records.AuditEntry`."""
+    """:class:`bot.core.records.AuditEntry`."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_at", "at"),)
@@ -233,7 +233,7 @@ class FaqEntryRow(SQLModel, table=True):
 
 
 class FaqVersionRow(SQLModel, table=True):
-    """:class:`bot.records.FaqVersion`: every stored version of every entry."""
+    """:class:`bot.core.records.FaqVersion`: every stored version of every entry."""
 
     __tablename__ = "faq_versions"
     __table_args__ = (UniqueConstraint("entry_id", "version", name="uq_faq_versions_entry_version"),)

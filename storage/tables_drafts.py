@@ -1,4 +1,4 @@
-"""The table for :class:`bot.faq_drafts.FaqDraft`: FAQ entries proposed by specialists.
+"""The table for :class:`bot.core.records.FaqDraft`: FAQ entries proposed by specialists.
 
 Created by the migration ``0003_faq_drafts``.
 """
@@ -14,7 +14,7 @@ from storage.tables import _ts
 
 
 class FaqDraftRow(SQLModel, table=True):
-    """:class:`bot.faq_drafts.FaqDraft`."""
+    """:class:`bot.core.records.FaqDraft`."""
 
     __tablename__ = "faq_drafts"
     __table_args__ = (

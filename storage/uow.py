@@ -1,6 +1,6 @@
-"""The SQL unit of work and its repositories (implementing the Protocols in :mod:`bot.ports`).
+"""The SQL unit of work and its repositories (implementing the Protocols in :mod:`bot.core.ports`).
 
-Repositories hand out the plain dataclasses of :mod:`bot.records`. Each unit of work keeps an
+Repositories hand out the plain dataclasses of :mod:`bot.core.records`. Each unit of work keeps an
 identity map: the same row always comes back as the same dataclass object, and changes the engine
 makes to those objects are copied back into the rows before every query (so queries see them) and
 on :meth:`SqlUnitOfWork.commit`. Leaving the ``with`` block without committing rolls everything
@@ -30,8 +30,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import SQLModel, col, select
 
-from bot.faq_drafts import DraftStatus, FaqDraft
-from bot.ports import (
+from bot.core.ports import (
     AuditRepository,
     ConversationRepository,
     DraftRepository,
@@ -43,10 +42,12 @@ from bot.ports import (
     TicketRepository,
     UserRepository,
 )
-from bot.records import (
+from bot.core.records import (
     OPEN_STATUSES,
     AuditEntry,
     Conversation,
+    DraftStatus,
+    FaqDraft,
     FaqVersion,
     OutboxItem,
     OutboxStatus,
@@ -55,7 +56,7 @@ from bot.records import (
     TicketEvent,
     UserRecord,
 )
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 from storage.tables import (
     AuditRow,
     ConversationRow,

@@ -8,12 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.dispatcher import OutboxDispatcher
-from bot.engine import EngineConfig, HelpdeskEngine
-from bot.faq_index import FaqIndex
-from bot.faq_service import import_entries
-from bot.ports import UnitOfWorkFactory
-from bot.types import (
+from bot.app import assemble_engine
+from bot.core.ports import UnitOfWorkFactory
+from bot.core.types import (
     ButtonPress,
     Candidate,
     ChannelAddress,
@@ -27,6 +24,10 @@ from bot.types import (
     SendReceipt,
     UserRef,
 )
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.engine.turn import EngineConfig
+from bot.faq.importing import import_entries
+from bot.faq.index import FaqIndex
 
 
 class FixedClock:
@@ -181,7 +182,7 @@ class DeskWorld:
             specialists=self.specialists,
             trust_console_desk=False,
         )
-        self.engine = HelpdeskEngine(self.uow_factory, self.faq, self.clock, self.config)
+        self.engine = assemble_engine(self.uow_factory, self.faq, self.clock, self.config)
         self.dispatcher = OutboxDispatcher(
             self.uow_factory, {"console": self.sender}, self.clock, self.engine
         )

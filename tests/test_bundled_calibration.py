@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import knowledge_base
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 from knowledge_base.calibration import ESCALATE, Calibration, calibrate, evaluate, load_labelled
 from knowledge_base.faq_file import BUNDLED_FAQ_DIR, load_faq_path
 from knowledge_base.matcher import FaqMatcher

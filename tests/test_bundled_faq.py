@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 from knowledge_base.faq_file import BUNDLED_FAQ_DIR, dump_faq, load_bundled_faq, load_faq_file, load_faq_text
 
 FILES = sorted(BUNDLED_FAQ_DIR.glob("*.yaml"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import Decision, MatchThresholds
+from bot.core.types import Decision, MatchThresholds
 from knowledge_base.calibration import (
     CONFIDENCE_FEATURES,
     LabelledFileError,

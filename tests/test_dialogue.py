@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.records import ConversationState, TicketStatus
-from bot.types import DeliveryError
+from bot.core.records import ConversationState, TicketStatus
+from bot.core.types import DeliveryError
 from storage.database import make_engine
 from storage.tables import MessageRow
 from tests.fakes import DeskWorld

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from bot.dispatcher import OutboxDispatcher
-from bot.engine import HelpdeskEngine
-from bot.faq_admin import (
+from bot.app import assemble_engine
+from bot.core.ports import UnitOfWorkFactory
+from bot.core.records import ConversationState, TicketStatus
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.faq.index import FaqIndex
+from bot.faq_admin.commands import (
     MAX_ANSWER_CHARS,
     MAX_ID_CHARS,
     MAX_PHRASING_CHARS,
@@ -22,11 +25,8 @@ from bot.faq_admin import (
     entry_ref,
     install_faq_admin,
 )
-from bot.faq_diff import Change, describe, diff_data
-from bot.faq_drafts import DraftStatus, slug, suggest_entry_id
-from bot.faq_index import FaqIndex
-from bot.ports import UnitOfWorkFactory
-from bot.records import ConversationState, TicketStatus
+from bot.faq_admin.diff import Change, describe, diff_data
+from bot.faq_admin.drafts import DraftStatus, slug, suggest_entry_id
 from bot.texts import en
 from bot.texts import id as indonesian
 from knowledge_base import faq_file
@@ -52,7 +52,7 @@ class AdminWorld(DeskWorld):
         self.faq = FaqIndex(self.uow_factory, self.finder, refresh_seconds=60, monotonic=clock)
         self.faq.refresh(force=True)
         self.config = replace(self.config, admins=self.admins)
-        self.engine = HelpdeskEngine(self.uow_factory, self.faq, self.clock, self.config)
+        self.engine = assemble_engine(self.uow_factory, self.faq, self.clock, self.config)
         senders = {"console": self.sender}
         self.dispatcher = OutboxDispatcher(self.uow_factory, senders, self.clock, self.engine)
         install_faq_admin(self.engine)

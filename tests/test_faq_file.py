@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 from knowledge_base.faq_file import (
     CSV_COLUMNS,
     MAX_ANSWER_CHARS,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.types import FaqEntry, MatchThresholds
+from bot.cli.main import app
+from bot.core.types import FaqEntry, MatchThresholds
 from knowledge_base.faq_file import dump_faq, load_faq_text
 from knowledge_base.lint import ERROR, WARNING, lint_entries
 

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.engine import HelpdeskEngine
-from bot.jobs import HelpdeskJobs, JobConfig
-from bot.records import TicketStatus
-from bot.reports import ReportOptions
-from bot.scheduler import build_scheduler, catch_up, latest_fire_time, recap_schedules, start_jobs
+from bot.app import assemble_engine, recap_schedules, start_jobs
+from bot.core.records import TicketStatus
+from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
+from bot.jobs.scheduler import build_scheduler, catch_up, latest_fire_time
+from bot.reports.figures import ReportOptions
 from bot.settings import Settings
-from bot.sla import BusinessCalendar, BusinessHours, SlaPolicy, parse_holidays
+from bot.sla.policy import BusinessCalendar, BusinessHours, SlaPolicy, parse_holidays
 from storage.database import make_engine
 from storage.uow import sql_uow_factory
 from tests.fakes import DeskWorld, Sent
@@ -197,7 +197,7 @@ async def test_two_runners_send_one_recap(world: DeskWorld) -> None:
     first = make_jobs(world)
     other_engine = make_engine(world.url)
     try:
-        engine2 = HelpdeskEngine(sql_uow_factory(other_engine), world.faq, world.clock, world.config)
+        engine2 = assemble_engine(sql_uow_factory(other_engine), world.faq, world.clock, world.config)
         second = HelpdeskJobs(engine2, first.config)
         fire = local(11, 24, 8)
         world.clock.current = fire
@@ -224,7 +224,7 @@ async def test_two_runners_send_one_recap(world: DeskWorld) -> None:
 
 
 async def test_recap_goes_to_the_report_channel_with_its_chart(world: DeskWorld) -> None:
-    from bot.types import ChannelAddress
+    from bot.core.types import ChannelAddress
 
     jobs = make_jobs(world)
     jobs.config = JobConfig(
@@ -238,7 +238,7 @@ async def test_recap_goes_to_the_report_channel_with_its_chart(world: DeskWorld)
 
 
 async def test_catch_up_posts_only_the_latest_missed_recap(world: DeskWorld) -> None:
-    from bot.records import Ticket
+    from bot.core.records import Ticket
 
     jobs = make_jobs(world)
     schedules = {"day": "0 8 * * *", "week": "0 8 * * mon"}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.cli import app
-from bot.faq_index import THRESHOLDS_SETTING
-from bot.records import Ticket, TicketStatus
-from bot.types import MatchThresholds
+from bot.cli.main import app
+from bot.core.records import Ticket, TicketStatus
+from bot.core.types import MatchThresholds
+from bot.faq.index import THRESHOLDS_SETTING
 from storage.database import make_engine
 from storage.uow import SqlUnitOfWork
 
@@ -263,7 +263,7 @@ def test_calibrate_from_the_desk_history(kb: Run, db_url: str) -> None:
         uow.commit()
 
     stored(db_url, add_tickets)
-    from bot.cli_kb import labelled_from_history
+    from bot.cli.kb import labelled_from_history
 
     known = {"vpn-setup", "printer-offline", "password-reset"}
     items = stored(db_url, lambda uow: labelled_from_history(uow, known))

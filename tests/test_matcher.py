@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.types import Decision, FaqEntry, MatchThresholds
+from bot.core.types import Decision, FaqEntry, MatchThresholds
 from knowledge_base.matcher import FaqMatcher
 
 
@@ -198,7 +198,7 @@ def test_unknown_words_lower_the_score(matcher: FaqMatcher) -> None:
 
 
 def test_decision_features_and_confidence() -> None:
-    from bot.types import Candidate
+    from bot.core.types import Candidate
     from knowledge_base.matcher import confidence, decision_features
 
     assert decision_features([]) == dict.fromkeys(("score", "margin", "odds", "fuzzy", "cover"), 0.0)

@@ -13,21 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.jobs import HelpdeskJobs, JobConfig
-from bot.records import Ticket, TicketEvent
-from bot.report_render import (
-    CHART_HEIGHT_PX,
-    CHART_WIDTH_PX,
-    CSV_COLUMNS,
-    csv_rows,
-    render_csv,
-    render_markdown,
-    render_png,
-    render_summary,
-    render_text,
-)
-from bot.reports import (
+from bot.cli.main import app
+from bot.core.records import Ticket, TicketEvent
+from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
+from bot.reports.figures import (
     Period,
     Report,
     ReportInput,
@@ -41,7 +30,18 @@ from bot.reports import (
     period_containing,
     token_similarity,
 )
-from bot.sla import BusinessCalendar, BusinessHours, SlaPolicy
+from bot.reports.render import (
+    CHART_HEIGHT_PX,
+    CHART_WIDTH_PX,
+    CSV_COLUMNS,
+    csv_rows,
+    render_csv,
+    render_markdown,
+    render_png,
+    render_summary,
+    render_text,
+)
+from bot.sla.policy import BusinessCalendar, BusinessHours, SlaPolicy
 from tests.fakes import DeskWorld
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

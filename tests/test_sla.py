@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.settings import Settings
-from bot.sla import (
+from bot.sla.policy import (
     BusinessCalendar,
     BusinessHours,
     SlaConfigError,

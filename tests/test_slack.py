@@ -23,11 +23,11 @@ from sqlmodel import Session, func, select
 
 import handlers as handlers_dir
 from bot.app import Helpdesk, build
-from bot.faq_index import FaqIndex
-from bot.faq_service import import_entries
-from bot.records import OutboxStatus, TicketStatus
+from bot.core.records import OutboxStatus, TicketStatus
+from bot.core.types import Attachment, ChannelAddress, DeliveryError, InboundMessage, OutboundMessage, UserRef
+from bot.faq.importing import import_entries
+from bot.faq.index import FaqIndex
 from bot.settings import Settings
-from bot.types import Attachment, ChannelAddress, DeliveryError, InboundMessage, OutboundMessage, UserRef
 from handlers.slack_adapter import SLASH_COMMAND, SlackChannel, SlackDeskDirectory, SlackSender, make_client
 from handlers.slack_format import escape_mrkdwn, mrkdwn_to_plain
 from storage.database import make_engine

@@ -17,8 +17,8 @@ from typing import Any, cast
 
 import pytest
 
-from bot.ports import DuplicateEventError, UnitOfWork
-from bot.records import (
+from bot.core.ports import DuplicateEventError, UnitOfWork
+from bot.core.records import (
     AuditEntry,
     Conversation,
     ConversationState,
@@ -31,7 +31,7 @@ from bot.records import (
     TicketStatus,
     UserRecord,
 )
-from bot.types import FaqEntry
+from bot.core.types import FaqEntry
 from storage import SqlUnitOfWork, current_revision, make_engine, sql_uow_factory, upgrade
 from storage.database import head_revisions, schema_differences
 from storage.uow import SqlOutboxRepository

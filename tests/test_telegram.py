@@ -19,11 +19,11 @@ import pytest
 import bot.app as app_module
 from bot import texts
 from bot.app import Helpdesk, build
-from bot.faq_service import import_entries
-from bot.ports import EventSink, UnitOfWorkFactory
-from bot.records import OutboxStatus, Ticket, TicketStatus
+from bot.core.ports import EventSink, UnitOfWorkFactory
+from bot.core.records import OutboxStatus, Ticket, TicketStatus
+from bot.core.types import Button, ChannelAddress, DeliveryError, Event, OutboundMessage, UserRef
+from bot.faq.importing import import_entries
 from bot.settings import Settings
-from bot.types import Button, ChannelAddress, DeliveryError, Event, OutboundMessage, UserRef
 from handlers.telegram_adapter import SECRET_HEADER, TelegramChannel
 from tests.fake_telegram import BOT_USERNAME, FakeTelegram, JsonDict
 from tests.fakes import SAMPLE_FAQ, FixedClock, KeywordFinder

@@ -375,7 +375,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "rating_reminder": (
         "How did we do with ticket {number} ({subject})? Please rate the help from 1 (poor) to 5 (excellent)."
     ),
-    # --- FAQ editing from chat and drafts from specialists (bot/faq_admin.py, bot/faq_diff.py) ---
+    # --- FAQ editing from chat and drafts from specialists (bot/faq_admin/commands.py, bot/faq_admin/diff.py) ---
     "faq_help": (
         "FAQ editing (admins). LANG is id or en.\n"
         "/faq show ID - see an entry\n"

@@ -371,7 +371,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Bagaimana bantuan kami untuk tiket {number} ({subject})? Mohon beri nilai dari 1 (buruk) "
         "sampai 5 (sangat baik)."
     ),
-    # --- FAQ editing from chat and drafts from specialists (bot/faq_admin.py, bot/faq_diff.py) ---
+    # --- FAQ editing from chat and drafts from specialists (bot/faq_admin/commands.py, bot/faq_admin/diff.py) ---
     "faq_help": (
         "Mengedit FAQ (admin). LANG adalah id atau en.\n"
         "/faq show ID - lihat satu entri\n"

@@ -1,0 +1,294 @@
+"""The conversation engine: one unit of work per platform event.
+
+Every event is deduplicated by its ``event_id``, stored, routed to a registered command or button
+handler, to the desk side or to the user side (installed by the composition root: see
+:func:`bot.app.assemble_engine`), and the messages it decides are written to the outbox in the
+same transaction. The dispatcher delivers them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bot import texts
+from bot.core.ports import Clock, DeskDirectory, DuplicateEventError, UnitOfWork, UnitOfWorkFactory
+from bot.core.records import (
+    OutboxItem,
+    Role,
+    StoredMessage,
+    Ticket,
+    UserRecord,
+)
+from bot.core.types import (
+    Button,
+    ButtonPress,
+    ChannelAddress,
+    Event,
+    InboundMessage,
+    OutboundMessage,
+    SendReceipt,
+    TicketSummary,
+    UserRef,
+    UserTickets,
+)
+from bot.engine.cards import card_buttons, card_text
+from bot.engine.turn import ButtonHandler, CommandHandler, EngineConfig, EventRoute, TextStateHandler, Turn
+from bot.faq.index import FaqIndex
+from bot.security.redaction import redact_secrets
+
+log = logging.getLogger(__name__)
+
+
+class HelpdeskEngine:
+    """Implements ``EventSink``: the brain every adapter feeds."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        faq: FaqIndex,
+        clock: Clock,
+        config: EngineConfig,
+        directories: Mapping[str, DeskDirectory] | None = None,
+        wake_dispatcher: Callable[[], None] | None = None,
+    ):
+        self.uow_factory = uow_factory
+        self.faq = faq
+        self.clock = clock
+        self.config = config
+        self.directories = dict(directories or {})
+        self.wake_dispatcher = wake_dispatcher
+        self._lock = asyncio.Lock()
+        self._roles: dict[str, Role] = {}  # the current event's sender, looked up before its transaction
+        # Extension points for features that live in their own modules (FAQ editing, reports):
+        # a command word, a button action or a conversation state routed to a handler.
+        self.commands: dict[str, CommandHandler] = {}
+        self.buttons: dict[str, ButtonHandler] = {}
+        self.text_states: dict[str, TextStateHandler] = {}
+        # Minutes until the first response a user can expect for a priority, from now; the SLA
+        # module replaces the plain per-priority table with a business-hours aware one.
+        self.response_estimator: Callable[[str, datetime], int] = lambda priority, _now: int(
+            self.config.first_response_minutes.get(priority, 240)
+        )
+        # Optional: the due time (now, minutes, language) -> "Monday 11:30" told with that estimate;
+        # set by the SLA jobs (bot.jobs.helpdesk_jobs), "" or None for none.
+        self.response_due_label: Callable[[datetime, int, str], str] | None = None
+        # The two sides of the conversation, installed by the composition root.
+        self.user_side: EventRoute | None = None
+        self.desk_side: EventRoute | None = None
+
+    # ----------------------------------------------------------------------------------- events
+    async def handle(self, event: Event) -> None:
+        """Process one platform event end to end (dedupe, store, decide, queue replies)."""
+        async with self._lock:
+            self.faq.refresh()
+            # Look the sender's role up before the transaction: a desk-membership check may wait
+            # on the platform's API, and no database transaction should stay open meanwhile.
+            self._roles = {event.sender.key: await self._lookup_role(event.sender)}
+            with self.uow_factory() as uow:
+                turn = Turn(uow, self.clock.now())
+                if not self._record_inbound(turn, event):
+                    return
+                if isinstance(event, InboundMessage) and (event.command or "").lower() in self.commands:
+                    await self.commands[(event.command or "").lower()](turn, event)
+                elif isinstance(event, ButtonPress) and event.action in self.buttons:
+                    await self.buttons[event.action](turn, event)
+                elif self.is_desk(event.address):
+                    await self._side(self.desk_side).handle(turn, event)
+                else:
+                    await self._side(self.user_side).handle(turn, event)
+                uow.commit()
+                queued = turn.sent
+        if queued and self.wake_dispatcher is not None:
+            self.wake_dispatcher()
+
+    @staticmethod
+    def _side(side: EventRoute | None) -> EventRoute:
+        if side is None:
+            raise RuntimeError("the engine has no user or desk side installed (see bot.app.assemble_engine)")
+        return side
+
+    async def handle_as_user(self, turn: Turn, event: Event) -> None:
+        """Treat ``event`` as an ordinary user message (a feature that let it through)."""
+        await self._side(self.user_side).handle(turn, event)
+
+    def _record_inbound(self, turn: Turn, event: Event) -> bool:
+        """Store the event; False when it is a redelivery of one already stored."""
+        platform = event.address.platform
+        if event.event_id and turn.uow.messages.seen_event(platform, event.event_id):
+            log.info("dropping redelivered event %s:%s", platform, event.event_id)
+            return False
+        if isinstance(event, InboundMessage):
+            text, _ = redact_secrets(event.text)
+            message_id: str | None = event.message_id or None
+        else:
+            text = f"[button {event.action}:{event.value}]"
+            message_id = None
+        try:
+            turn.uow.messages.add(
+                StoredMessage(
+                    direction="in",
+                    platform=platform,
+                    chat_id=event.address.chat_id,
+                    thread_id=event.address.thread_id,
+                    user_id=event.sender.user_id,
+                    text=text,
+                    platform_message_id=message_id,
+                    event_id=event.event_id,
+                    at=turn.now,
+                )
+            )
+        except DuplicateEventError:
+            return False
+        return True
+
+    def is_desk(self, address: ChannelAddress) -> bool:
+        """Whether ``address`` is the specialists' desk channel."""
+        desk = self.config.desk
+        return address.platform == desk.platform and address.chat_id == desk.chat_id
+
+    # ------------------------------------------------------------------------------------ roles
+    async def role_of(self, user: UserRef) -> Role:
+        """The role ``user`` holds; checked here for every privileged action."""
+        known = self._roles.get(user.key)
+        return known if known is not None else await self._lookup_role(user)
+
+    async def _lookup_role(self, user: UserRef) -> Role:
+        if user.key in self.config.admins:
+            return Role.ADMIN
+        if user.key in self.config.specialists:
+            return Role.SPECIALIST
+        if user.platform == "console" and self.config.trust_console_desk and user.user_id.startswith("desk:"):
+            return Role.SPECIALIST
+        directory = self.directories.get(user.platform)
+        if directory is not None:
+            try:
+                if await directory.is_desk_member(user):
+                    return Role.SPECIALIST
+            except Exception:  # a membership lookup that fails must not grant anything
+                log.warning("desk membership lookup failed for %s", user.key, exc_info=True)
+        return Role.USER
+
+    async def is_specialist(self, user: UserRef) -> bool:
+        """Specialists and admins may act on tickets."""
+        return await self.role_of(user) in (Role.SPECIALIST, Role.ADMIN)
+
+    # ------------------------------------------------------------------------------------ users
+    def user_record(self, turn: Turn, user: UserRef) -> UserRecord:
+        """The stored record for ``user``, created on first contact."""
+        record = turn.uow.users.get(user.platform, user.user_id)
+        if record is None:
+            record = turn.uow.users.add(
+                UserRecord(user.platform, user.user_id, user.display_name, None, False, Role.USER, turn.now)
+            )
+        elif user.display_name and record.display_name != user.display_name:
+            record.display_name = user.display_name
+        return record
+
+    def t(self, lang: str, key: str, **fields: Any) -> str:
+        """A user-facing text in ``lang``."""
+        return texts.text(lang, key, **fields)
+
+    def open_tickets_for(self, user: UserRef) -> UserTickets:
+        """Query port for adapters (e.g. Slack's App Home): ``user``'s open tickets and language."""
+        with self.uow_factory() as uow:
+            record = uow.users.get(user.platform, user.user_id)
+            lang = (record.language if record is not None else None) or self.config.default_language
+            tickets = uow.tickets.open_for_requester(user.platform, user.user_id)
+            return UserTickets(
+                lang, tuple(TicketSummary(t.number, t.subject, str(t.status), t.owner_name) for t in tickets)
+            )
+
+    @property
+    def desk_lang(self) -> str:
+        """The language the desk channel is written in."""
+        return self.config.default_language
+
+    def user_address(self, ticket: Ticket) -> ChannelAddress:
+        """Where the requester of ``ticket`` talks to the bot."""
+        return ChannelAddress(ticket.requester_platform, ticket.user_chat_id)
+
+    def desk_thread(self, ticket: Ticket) -> ChannelAddress:
+        """The ticket's thread in the desk (thread id filled in at delivery if not known yet)."""
+        if ticket.desk_platform and ticket.desk_chat_id:
+            return ChannelAddress(ticket.desk_platform, ticket.desk_chat_id, ticket.desk_thread_id)
+        return self.config.desk
+
+    # ------------------------------------------------------------------------- ticket threads
+    def update_card(self, turn: Turn, ticket: Ticket) -> None:
+        """Re-render the ticket's card so the desk shows the truth at a glance."""
+        if not ticket.desk_card_message_id or not ticket.desk_platform or not ticket.desk_chat_id:
+            return
+        lang = self.desk_lang
+        turn.send(
+            OutboundMessage(
+                self.desk_thread(ticket),
+                card_text(ticket, lang),
+                card_buttons(ticket, lang),
+                edit_message_id=ticket.desk_card_message_id,
+            ),
+            purpose="card_update",
+            ticket_id=ticket.id,
+        )
+
+    def to_thread(self, turn: Turn, ticket: Ticket, text: str, **kw: Any) -> None:
+        """Post ``text`` in the ticket's desk thread."""
+        turn.send(OutboundMessage(self.desk_thread(ticket), text, **kw), purpose="desk", ticket_id=ticket.id)
+
+    def to_user(
+        self, turn: Turn, ticket: Ticket, key: str, buttons: tuple[Button, ...] = (), **fields: Any
+    ) -> None:
+        """Tell the ticket's requester the text ``key``, in their language."""
+        turn.send(
+            OutboundMessage(self.user_address(ticket), self.t(ticket.language, key, **fields), buttons),
+            ticket_id=ticket.id,
+        )
+
+    # -------------------------------------------------------------------------------- delivery
+    def after_delivery(self, uow: UnitOfWork, item: OutboxItem, receipt: SendReceipt, now: datetime) -> None:
+        """Consequences of a delivered outbox item (called by the dispatcher in its transaction)."""
+        ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None
+        if ticket is None:
+            return
+        if item.purpose == "card" and not ticket.desk_card_message_id:
+            ticket.desk_platform = receipt.address.platform
+            ticket.desk_chat_id = receipt.address.chat_id
+            ticket.desk_thread_id = receipt.address.thread_id
+            ticket.desk_card_message_id = receipt.message_id
+        elif item.purpose == "relay":
+            meta = item.payload.get("meta", {})
+            turn = Turn(uow, now)
+            turn.send(
+                OutboundMessage(
+                    address=self.desk_thread(ticket),
+                    text=self.t(self.desk_lang, "desk_delivered", number=ticket.number),
+                    reply_to_id=meta.get("desk_message_id"),
+                    reaction="white_check_mark",
+                ),
+                purpose="desk",
+                ticket_id=ticket.id,
+            )
+
+    def after_failure(self, uow: UnitOfWork, item: OutboxItem, reason: str, now: datetime) -> None:
+        """Consequences of an item that finally failed: a failed relay is shown to the desk."""
+        ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None
+        if ticket is None or item.purpose != "relay":
+            return
+        turn = Turn(uow, now)
+        turn.event(ticket, "relay_failed", reason=reason)
+        meta = item.payload.get("meta", {})
+        turn.send(
+            OutboundMessage(
+                address=self.desk_thread(ticket),
+                text=self.t(self.desk_lang, "desk_relay_failed", number=ticket.number, reason=reason),
+                reply_to_id=meta.get("desk_message_id"),
+            ),
+            purpose="desk",
+            ticket_id=ticket.id,
+        )
+
+
+__all__ = ["EngineConfig", "HelpdeskEngine", "Turn"]

@@ -1,0 +1,1 @@
+"""Security: incidents recognised in every message, secrets and personal data redacted."""
