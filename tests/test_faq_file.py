@@ -11,8 +11,6 @@ import pytest
 from bot.core.types import FaqEntry
 from knowledge_base.faq_file import (
     CSV_COLUMNS,
-    MAX_ANSWER_CHARS,
-    MAX_PHRASING_CHARS,
     FaqFileError,
     FaqFileErrors,
     dump_faq,
@@ -25,6 +23,7 @@ from knowledge_base.faq_file import (
     save_faq_file,
     validate_entry,
 )
+from knowledge_base.faq_file.validation import MAX_ANSWER_CHARS, MAX_PHRASING_CHARS
 
 GOOD = textwrap.dedent(
     """\

@@ -34,7 +34,7 @@ from bot.core.records import (
 from bot.core.types import FaqEntry
 from storage import SqlUnitOfWork, current_revision, make_engine, sql_uow_factory, upgrade
 from storage.database import head_revisions, schema_differences
-from storage.uow import SqlOutboxRepository
+from storage.repositories.outbox import SqlOutboxRepository
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

@@ -11,29 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from storage.repositories.base import UnitOfWorkState
 from storage.tables import as_utc
 from storage.tables_jobs import JobRunRow
 
 _CHUNK = 500
 
 
-class _Owner(Protocol):
-    session: Session
-
-    def sync(self) -> None: ...
-
-
 class SqlJobRunRepository:
     """Claims of scheduled work, once per ``(job, key)`` across processes."""
 
-    def __init__(self, uow: _Owner):
+    def __init__(self, uow: UnitOfWorkState):
         self._uow = uow
 
     @property

@@ -1,0 +1,220 @@
+"""What every SQL repository shares: record <-> row mapping, the identity map, and the base class."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlmodel import SQLModel
+
+from bot.core.records import (
+    AuditEntry,
+    Conversation,
+    FaqDraft,
+    FaqVersion,
+    OutboxItem,
+    StoredMessage,
+    Ticket,
+    TicketEvent,
+    UserRecord,
+)
+from storage.tables import (
+    AuditRow,
+    ConversationRow,
+    FaqVersionRow,
+    MessageRow,
+    OutboxRow,
+    TicketEventRow,
+    TicketRow,
+    UserRow,
+    as_utc,
+)
+from storage.tables_drafts import FaqDraftRow
+
+R = TypeVar("R")  # a record dataclass
+
+W = TypeVar("W", bound=SQLModel)  # its table row
+
+# Fields filled with the current time when a record is added without them.
+_STAMPED_ON_ADD = ("created_at", "at")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db(value: Any) -> Any:
+    """A record value as the row holds it (enums as their value, JSON copied, times in UTC)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, dict | list):
+        return copy.deepcopy(value)
+    return value
+
+
+def from_db(value: Any) -> Any:
+    """A row value as a record holds it (JSON copied so records never share it with rows)."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, dict | list):
+        return copy.deepcopy(value)
+    return value
+
+
+class RecordMapper(Generic[R, W]):
+    """Copies same-named fields between a record dataclass and a table row."""
+
+    def __init__(self, record_cls: type[R], row_cls: type[W]):
+        self.record_cls = record_cls
+        self.row_cls = row_cls
+        self.names: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(record_cls))  # type: ignore[arg-type]
+        missing = [n for n in self.names if n not in row_cls.model_fields]
+        if missing:
+            raise TypeError(f"{row_cls.__name__} lacks columns for {record_cls.__name__}: {missing}")
+
+    def new_row(self, record: R) -> W:
+        """A row holding ``record``'s values (``id`` left to the database when unset)."""
+        values = {n: to_db(getattr(record, n)) for n in self.names}
+        if values.get("id") is None:
+            values.pop("id", None)
+        return self.row_cls(**values)
+
+    def to_record(self, row: W) -> R:
+        """A new record holding ``row``'s values."""
+        return self.record_cls(**{n: from_db(getattr(row, n)) for n in self.names})
+
+    def refresh_record(self, record: R, row: W) -> None:
+        """Copy every value of ``row`` into ``record`` (after an insert filled ids and times)."""
+        for n in self.names:
+            setattr(record, n, from_db(getattr(row, n)))
+
+    def snapshot(self, record: R) -> dict[str, Any]:
+        """A deep copy of ``record``'s values, to tell later what changed."""
+        return {n: copy.deepcopy(getattr(record, n)) for n in self.names}
+
+    def write_back(self, record: R, row: W, snapshot: dict[str, Any]) -> bool:
+        """Copy the fields of ``record`` changed since ``snapshot`` into ``row``; update the snapshot."""
+        changed = False
+        for n in self.names:
+            value = getattr(record, n)
+            if n == "id" or value == snapshot[n]:
+                continue
+            setattr(row, n, to_db(value))
+            snapshot[n] = copy.deepcopy(value)
+            changed = True
+        return changed
+
+
+MAPPERS: dict[type[Any], RecordMapper[Any, Any]] = {
+    UserRecord: RecordMapper(UserRecord, UserRow),
+    Conversation: RecordMapper(Conversation, ConversationRow),
+    Ticket: RecordMapper(Ticket, TicketRow),
+    TicketEvent: RecordMapper(TicketEvent, TicketEventRow),
+    StoredMessage: RecordMapper(StoredMessage, MessageRow),
+    OutboxItem: RecordMapper(OutboxItem, OutboxRow),
+    AuditEntry: RecordMapper(AuditEntry, AuditRow),
+    FaqVersion: RecordMapper(FaqVersion, FaqVersionRow),
+    FaqDraft: RecordMapper(FaqDraft, FaqDraftRow),
+}
+
+
+@dataclasses.dataclass
+class Tracked:
+    record: Any
+    row: Any
+    mapper: RecordMapper[Any, Any]
+    snapshot: dict[str, Any]
+
+
+class IdentityMap:
+    """The records handed out by one unit of work, with their rows and last saved values."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[type[Any], Any], Tracked] = {}
+
+    def get(self, row_cls: type[Any], key: Any) -> Any | None:
+        tracked = self._items.get((row_cls, key))
+        return tracked.record if tracked is not None else None
+
+    def tracked(self, record_cls: type[Any], key: Any) -> Tracked | None:
+        return self._items.get((MAPPERS[record_cls].row_cls, key))
+
+    def record_for(self, row: Any, mapper: RecordMapper[Any, Any]) -> Any:
+        """The record for ``row``: the one already handed out, or a new tracked one."""
+        key = (type(row), row.id)
+        tracked = self._items.get(key)
+        if tracked is None:
+            record = mapper.to_record(row)
+            tracked = Tracked(record, row, mapper, mapper.snapshot(record))
+            self._items[key] = tracked
+        return tracked.record
+
+    def attach(self, record: Any, row: Any, mapper: RecordMapper[Any, Any]) -> None:
+        """Track a freshly inserted ``record``."""
+        mapper.refresh_record(record, row)
+        self._items[(type(row), row.id)] = Tracked(record, row, mapper, mapper.snapshot(record))
+
+    def write_back(self) -> None:
+        for tracked in self._items.values():
+            tracked.mapper.write_back(tracked.record, tracked.row, tracked.snapshot)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class UnitOfWorkState(Protocol):
+    """What a repository needs of its unit of work: the session, the identity map, and ``sync``
+    (copy the engine's changes to handed-out records into their rows before a query)."""
+
+    session: Session
+    identity: IdentityMap
+
+    def sync(self) -> None: ...
+
+
+class SqlRepository:
+    """Shared plumbing of the repositories of one unit of work."""
+
+    def __init__(self, uow: UnitOfWorkState):
+        self._uow = uow
+
+    @property
+    def _session(self) -> Session:
+        return self._uow.session
+
+    def _records(self, record_cls: type[R], stmt: Select[Any]) -> list[R]:
+        self._uow.sync()
+        mapper = MAPPERS[record_cls]
+        return [self._uow.identity.record_for(row, mapper) for row in self._session.scalars(stmt).all()]
+
+    def _first(self, record_cls: type[R], stmt: Select[Any]) -> R | None:
+        found = self._records(record_cls, stmt.limit(1))
+        return found[0] if found else None
+
+    def _by_id(self, record_cls: type[R], record_id: int) -> R | None:
+        mapper = MAPPERS[record_cls]
+        known = self._uow.identity.get(mapper.row_cls, record_id)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        self._uow.sync()
+        row = self._session.get(mapper.row_cls, record_id)
+        return None if row is None else self._uow.identity.record_for(row, mapper)  # type: ignore[no-any-return]
+
+    def _insert(self, record: R) -> R:
+        mapper = MAPPERS[type(record)]
+        for name in _STAMPED_ON_ADD:
+            if name in mapper.names and getattr(record, name) is None:
+                setattr(record, name, utcnow())
+        self._uow.sync()
+        row = mapper.new_row(record)
+        self._session.add(row)
+        self._session.flush()
+        self._uow.identity.attach(record, row, mapper)
+        return record

@@ -1,0 +1,73 @@
+"""Every message in and out (deduplicated by the platform's event id)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.core.ports import (
+    DuplicateEventError,
+)
+from bot.core.records import (
+    StoredMessage,
+)
+from storage.repositories.base import SqlRepository
+from storage.tables import (
+    MessageRow,
+)
+
+
+class SqlMessageRepository(SqlRepository):
+    """``MessageRepository``: every message in and out."""
+
+    def seen_event(self, platform: str, event_id: str) -> bool:
+        """Whether an inbound event ``event_id`` from ``platform`` is stored already."""
+        self._uow.sync()
+        stmt = select(MessageRow.id).where(
+            MessageRow.platform == platform, MessageRow.event_id == event_id, MessageRow.direction == "in"
+        )
+        return self._session.scalars(stmt.limit(1)).first() is not None
+
+    def add(self, message: StoredMessage) -> StoredMessage:
+        """Insert ``message``; raises ``DuplicateEventError`` for an inbound event id stored already.
+
+        The insert runs in a savepoint, so after the error the unit of work is still usable.
+        """
+        if message.direction != "in" or not message.event_id:
+            return self._insert(message)
+        self._uow.sync()
+        try:
+            with self._session.begin_nested():
+                self._insert(message)
+        except IntegrityError:
+            if self.seen_event(message.platform, message.event_id):
+                raise DuplicateEventError(f"{message.platform}:{message.event_id}") from None
+            raise
+        return message
+
+    def ticket_for_platform_message(self, platform: str, chat_id: str, message_id: str) -> int | None:
+        """The ticket of the stored message (in or out) ``message_id`` in ``chat_id``."""
+        self._uow.sync()
+        stmt = (
+            select(MessageRow.ticket_id)
+            .where(
+                MessageRow.platform == platform,
+                MessageRow.chat_id == chat_id,
+                MessageRow.platform_message_id == message_id,
+                col(MessageRow.ticket_id).is_not(None),
+            )
+            .order_by(col(MessageRow.id).desc())
+            .limit(1)
+        )
+        return self._session.scalars(stmt).first()
+
+    def for_ticket(self, ticket_id: int, limit: int = 50) -> list[StoredMessage]:
+        """The last ``limit`` messages of ``ticket_id``, oldest first."""
+        newest = self._records(
+            StoredMessage,
+            select(MessageRow)
+            .where(MessageRow.ticket_id == ticket_id)
+            .order_by(col(MessageRow.id).desc())
+            .limit(limit),
+        )
+        return newest[::-1]

@@ -1,0 +1,57 @@
+"""Users and their conversations (state per user and chat)."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from bot.core.records import (
+    Conversation,
+    UserRecord,
+)
+from storage.repositories.base import SqlRepository
+from storage.tables import (
+    ConversationRow,
+    UserRow,
+)
+
+
+class SqlUserRepository(SqlRepository):
+    """``UserRepository``: people by platform identity."""
+
+    def get(self, platform: str, user_id: str) -> UserRecord | None:
+        """The user ``platform``/``user_id``, if known."""
+        return self._first(
+            UserRecord, select(UserRow).where(UserRow.platform == platform, UserRow.user_id == user_id)
+        )
+
+    def add(self, user: UserRecord) -> UserRecord:
+        """Insert ``user``; sets and returns it with its ``id``."""
+        return self._insert(user)
+
+
+class SqlConversationRepository(SqlRepository):
+    """``ConversationRepository``: one conversation per (platform, chat, user)."""
+
+    def get(self, platform: str, chat_id: str, user_id: str) -> Conversation | None:
+        """The conversation of ``user_id`` in ``chat_id``, if any."""
+        return self._first(
+            Conversation,
+            select(ConversationRow).where(
+                ConversationRow.platform == platform,
+                ConversationRow.chat_id == chat_id,
+                ConversationRow.user_id == user_id,
+            ),
+        )
+
+    def add(self, conversation: Conversation) -> Conversation:
+        """Insert ``conversation``; sets and returns it with its ``id``."""
+        return self._insert(conversation)
+
+    def for_ticket(self, ticket_id: int) -> Conversation | None:
+        """The (most recently changed) conversation attached to ``ticket_id``."""
+        return self._first(
+            Conversation,
+            select(ConversationRow)
+            .where(ConversationRow.ticket_id == ticket_id)
+            .order_by(col(ConversationRow.id).desc()),
+        )
