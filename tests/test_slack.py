@@ -28,7 +28,8 @@ from bot.core.types import Attachment, ChannelAddress, DeliveryError, InboundMes
 from bot.faq.importing import import_entries
 from bot.faq.index import FaqIndex
 from bot.settings import Settings
-from handlers.slack_adapter import SLASH_COMMAND, SlackChannel, SlackDeskDirectory, SlackSender, make_client
+from handlers.slack_adapter import SLASH_COMMAND, SlackChannel
+from handlers.slack_adapter_sender import SlackDeskDirectory, SlackSender, make_client
 from handlers.slack_format import escape_mrkdwn, mrkdwn_to_plain
 from storage.database import make_engine
 from storage.tables import MessageRow, OutboxRow
