@@ -16,17 +16,17 @@ from bot.core.ports import UnitOfWorkFactory
 from bot.core.records import ConversationState, TicketStatus
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.faq.index import FaqIndex
-from bot.faq_admin.commands import (
+from bot.faq_admin.commands import install_faq_admin
+from bot.faq_admin.diff import Change, describe, diff_data
+from bot.faq_admin.drafts import DraftStatus, slug, suggest_entry_id
+from bot.faq_admin.rules import (
     MAX_ANSWER_CHARS,
     MAX_ID_CHARS,
     MAX_PHRASING_CHARS,
     MAX_PHRASINGS,
     STATE_ADD,
     entry_ref,
-    install_faq_admin,
 )
-from bot.faq_admin.diff import Change, describe, diff_data
-from bot.faq_admin.drafts import DraftStatus, slug, suggest_entry_id
 from bot.texts import en
 from bot.texts import id as indonesian
 from knowledge_base import faq_file
@@ -553,10 +553,10 @@ async def test_approve_by_command_with_another_id_and_category(admin_world: Admi
 
 
 def test_rules_match_the_faq_file_format() -> None:
-    assert faq_file.MAX_ID_CHARS == MAX_ID_CHARS
-    assert faq_file.MAX_PHRASING_CHARS == MAX_PHRASING_CHARS
-    assert faq_file.MAX_ANSWER_CHARS == MAX_ANSWER_CHARS
-    assert faq_file.MAX_PHRASINGS == MAX_PHRASINGS
+    assert faq_file.validation.MAX_ID_CHARS == MAX_ID_CHARS
+    assert faq_file.validation.MAX_PHRASING_CHARS == MAX_PHRASING_CHARS
+    assert faq_file.validation.MAX_ANSWER_CHARS == MAX_ANSWER_CHARS
+    assert faq_file.validation.MAX_PHRASINGS == MAX_PHRASINGS
 
 
 def test_both_languages_have_the_same_texts() -> None:
