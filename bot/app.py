@@ -25,7 +25,7 @@ from bot.faq.index import THRESHOLDS_SETTING, FaqIndex
 from bot.faq_admin.commands import install_faq_admin
 from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
 from bot.jobs.scheduler import run_jobs
-from bot.reports.figures import ReportOptions
+from bot.reports.model import ReportOptions
 from bot.settings import Settings
 from bot.sla.policy import build_policy
 from knowledge_base.faq_file import load_faq_path

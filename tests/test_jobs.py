@@ -15,7 +15,7 @@ from bot.app import assemble_engine, recap_schedules, start_jobs
 from bot.core.records import TicketStatus
 from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
 from bot.jobs.scheduler import build_scheduler, catch_up, latest_fire_time
-from bot.reports.figures import ReportOptions
+from bot.reports.model import ReportOptions
 from bot.settings import Settings
 from bot.sla.policy import BusinessCalendar, BusinessHours, SlaPolicy, parse_holidays
 from storage.database import make_engine

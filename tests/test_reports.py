@@ -16,31 +16,12 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.core.records import Ticket, TicketEvent
 from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
-from bot.reports.figures import (
-    Period,
-    Report,
-    ReportInput,
-    ReportOptions,
-    build_report,
-    compute,
-    group_questions,
-    percentile,
-    period_before,
-    period_between,
-    period_containing,
-    token_similarity,
-)
-from bot.reports.render import (
-    CHART_HEIGHT_PX,
-    CHART_WIDTH_PX,
-    CSV_COLUMNS,
-    csv_rows,
-    render_csv,
-    render_markdown,
-    render_png,
-    render_summary,
-    render_text,
-)
+from bot.reports.chart import CHART_HEIGHT_PX, CHART_WIDTH_PX, render_png
+from bot.reports.figures import build_report, compute
+from bot.reports.gaps import group_questions, token_similarity
+from bot.reports.model import Report, ReportInput, ReportOptions, percentile
+from bot.reports.periods import Period, period_before, period_between, period_containing
+from bot.reports.render import CSV_COLUMNS, csv_rows, render_csv, render_markdown, render_summary, render_text
 from bot.sla.policy import BusinessCalendar, BusinessHours, SlaPolicy
 from tests.fakes import DeskWorld
 

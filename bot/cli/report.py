@@ -12,17 +12,12 @@ import typer
 from bot.app import prepare_database
 from bot.cli.common import load_settings as _settings
 from bot.core.ports import UnitOfWorkFactory
+from bot.reports.chart import render_png
 from bot.reports.demo_data import fill_demo_data
-from bot.reports.figures import (
-    PERIOD_KINDS,
-    Period,
-    ReportOptions,
-    build_report,
-    period_before,
-    period_between,
-    period_containing,
-)
-from bot.reports.render import render_csv, render_markdown, render_png, render_text
+from bot.reports.figures import build_report
+from bot.reports.model import PERIOD_KINDS, ReportOptions
+from bot.reports.periods import Period, period_before, period_between, period_containing
+from bot.reports.render import render_csv, render_markdown, render_text
 from bot.settings import Settings
 
 FORMATS = ("text", "markdown", "csv", "png")

@@ -28,16 +28,12 @@ from bot.core.types import Button, ChannelAddress, InboundMessage, OutboundMessa
 from bot.engine.cards import rating_buttons
 from bot.engine.engine import HelpdeskEngine
 from bot.engine.turn import Turn
-from bot.reports.figures import (
-    PERIOD_KINDS,
-    Period,
-    Report,
-    ReportOptions,
-    build_report,
-    period_before,
-    period_containing,
-)
-from bot.reports.render import render_png, render_summary, title
+from bot.reports.chart import render_png
+from bot.reports.figures import build_report
+from bot.reports.labels import title
+from bot.reports.model import PERIOD_KINDS, Report, ReportOptions
+from bot.reports.periods import Period, period_before, period_containing
+from bot.reports.render import render_summary
 from bot.sla.policy import SlaPolicy
 
 log = logging.getLogger(__name__)
