@@ -8,6 +8,7 @@ from typing import Any
 from bot.conversation.escalation import EscalationSteps
 from bot.core.records import ConversationState, Ticket, TicketStatus
 from bot.core.types import Button, ButtonPress, Decision, FaqEntry, InboundMessage, OutboundMessage
+from bot.engine import ticket_states
 from bot.engine.cards import rating_buttons
 from bot.security.incidents import incident_kind
 
@@ -121,10 +122,7 @@ class AnswerSteps(EscalationSteps):
         if ticket.status != TicketStatus.ANSWERED:
             self.say(self.t("button_expired"))
             return
-        ticket.status = TicketStatus.SELF_SERVICE
-        ticket.resolved_at = self.turn.now
-        ticket.resolution = f"FAQ {ticket.faq_entry_id}"
-        self.turn.event(ticket, "self_solved", self.event.sender.key)
+        ticket_states.mark_self_service(self.turn, ticket, self.event.sender.key)
         self.replace_pressed(message_id, self.t("chosen_solved"))
         self.say(self.t("glad_solved"), rating_buttons(ticket))
         self.set_state(ConversationState.AWAITING_RATING)
@@ -153,10 +151,7 @@ class AnswerSteps(EscalationSteps):
         if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             self.say(self.t("button_expired"))
             return
-        ticket.status = TicketStatus.CLAIMED if ticket.owner else TicketStatus.OPEN
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        self.turn.event(ticket, "reopened", self.event.sender.key)
+        ticket_states.reopen(self.turn, ticket, self.event.sender.key)
         self.replace_pressed(message_id, self.t("chosen_reopen"))
         self.say(self.t("reopened", number=ticket.number))
         self.turn.send(
@@ -174,11 +169,7 @@ class AnswerSteps(EscalationSteps):
 
     def reopen_by_reply(self, ticket: Ticket, text: str, event: InboundMessage) -> None:
         """The user answered a ticket that was closed for want of their reply: reopen and relay."""
-        ticket.status = TicketStatus.CLAIMED if ticket.owner else TicketStatus.OPEN
-        ticket.closed_at = None
-        ticket.resolution = None
-        ticket.context = {k: v for k, v in ticket.context.items() if k not in ("auto_closed", "reopen_until")}
-        self.turn.event(ticket, "reopened", self.event.sender.key, by="reply")
+        ticket_states.reopen(self.turn, ticket, self.event.sender.key, by_reply=True)
         self.say(self.t("reopened_by_reply", number=ticket.number))
         self.engine.to_thread(
             self.turn,

@@ -9,6 +9,7 @@ from bot.conversation.context import UserTurn
 from bot.conversation.triage import many_affected, plan_questions
 from bot.core.records import ConversationState, Priority, Ticket, TicketStatus
 from bot.core.types import Button, ChannelAddress, FaqEntry, InboundMessage, OutboundMessage
+from bot.engine import ticket_states
 from bot.engine.cards import card_buttons, card_text
 
 
@@ -112,10 +113,7 @@ class EscalationSteps(UserTurn):
         answers: dict[str, str],
         labels: dict[str, str],
     ) -> None:
-        ticket.status = TicketStatus.OPEN
-        ticket.escalated = True
-        ticket.escalated_at = self.turn.now
-        ticket.priority = priority
+        ticket_states.escalate(self.turn, ticket, priority)
         ticket.context = {
             **ticket.context,
             "triage": answers,
@@ -166,8 +164,7 @@ class EscalationSteps(UserTurn):
         self.escalate(ticket, Priority.URGENT, f"security:{kind}", {}, {})
 
     def relay_to_desk(self, ticket: Ticket, text: str, event: InboundMessage) -> None:
-        if ticket.status == TicketStatus.WAITING_USER:
-            ticket.status = TicketStatus.CLAIMED if ticket.owner else TicketStatus.OPEN
+        if ticket_states.user_replied(ticket):
             self.engine.update_card(self.turn, ticket)
         if event.attachments:
             stored = list(ticket.context.get("attachments", []))

@@ -20,6 +20,7 @@ from bot.core.types import (
     InboundMessage,
     OutboundMessage,
 )
+from bot.engine import ticket_states
 from bot.security.redaction import redact_secrets
 
 if TYPE_CHECKING:
@@ -126,10 +127,9 @@ class UserEventTurn(AnswerSteps):
         state = self.conv.state
         ticket = self.current_ticket()
         if state == ConversationState.WITH_SPECIALIST and ticket is not None and ticket.is_open:
-            ticket.status = TicketStatus.CLOSED
-            ticket.closed_at = self.turn.now
-            ticket.resolution = "cancelled by requester"
-            self.turn.event(ticket, "cancelled", self.event.sender.key)
+            ticket_states.close(
+                self.turn, ticket, self.event.sender.key, "cancelled", "cancelled by requester"
+            )
             self.turn.send(
                 OutboundMessage(
                     self.engine.desk_thread(ticket),

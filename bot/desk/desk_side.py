@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.core.records import OPEN_STATUSES, ConversationState, Priority, Ticket, TicketStatus
+from bot.core.records import OPEN_STATUSES, ConversationState, Priority, Ticket
 from bot.core.types import Button, ButtonPress, Event, InboundMessage, OutboundMessage
+from bot.engine import ticket_states
 from bot.engine.cards import rating_buttons
 from bot.engine.ticket_lookup import find_ticket
 from bot.security.redaction import redact_secrets
@@ -125,13 +126,7 @@ class DeskSide:
         if ticket.owner == sender.key:
             self.reply(turn, event, self.t("desk_already_yours", number=ticket.number))
             return
-        previous = ticket.owner_name
-        ticket.owner = sender.key
-        ticket.owner_name = sender.label
-        if ticket.status == TicketStatus.OPEN:
-            ticket.status = TicketStatus.CLAIMED
-        ticket.updated_at = turn.now
-        turn.event(ticket, "claimed", sender.key, previous=previous)
+        ticket_states.claim(turn, ticket, sender.key, sender.label)
         self.engine.to_thread(turn, ticket, self.t("desk_claimed", number=ticket.number, name=sender.label))
         self.engine.to_user(turn, ticket, "user_claimed", number=ticket.number, name=sender.label)
         self.engine.update_card(turn, ticket)
@@ -154,14 +149,7 @@ class DeskSide:
             self.reply(turn, event, self.t("desk_ticket_closed", number=ticket.number))
             return
         sender = event.sender
-        if ticket.owner is None:
-            ticket.owner = sender.key
-            ticket.owner_name = sender.label
-        ticket.status = TicketStatus.RESOLVED
-        ticket.resolved_at = turn.now
-        ticket.updated_at = turn.now
-        ticket.resolution = summary.strip()[:2000] or None
-        turn.event(ticket, "resolved", sender.key, summary=ticket.resolution)
+        ticket_states.resolve(turn, ticket, sender.key, sender.label, summary)
         summary_text = (
             self.engine.t(ticket.language, "resolved_summary", summary=ticket.resolution)
             if ticket.resolution
@@ -197,10 +185,7 @@ class DeskSide:
             ticket.owner = sender.key
             ticket.owner_name = sender.label
             turn.event(ticket, "claimed", sender.key, auto=True)
-        if ticket.first_response_at is None:
-            ticket.first_response_at = turn.now
-        ticket.status = TicketStatus.WAITING_USER
-        ticket.updated_at = turn.now
+        ticket_states.wait_for_user(turn, ticket)
         turn.event(ticket, "relayed", sender.key, direction="to_user", text=redact_secrets(text)[0][:2000])
         turn.send(
             OutboundMessage(

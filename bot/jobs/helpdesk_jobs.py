@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from bot.core.records import Priority, Role, Ticket, TicketEvent, TicketStatus
 from bot.core.types import Button, ChannelAddress, InboundMessage, OutboundMessage
+from bot.engine import ticket_states
 from bot.engine.cards import rating_buttons
 from bot.engine.engine import HelpdeskEngine
 from bot.engine.turn import Turn
@@ -305,14 +306,16 @@ class HelpdeskJobs:
         )
 
     def _auto_close(self, turn: Turn, ticket: Ticket) -> None:
-        now = turn.now
-        ticket.status = TicketStatus.CLOSED
-        ticket.closed_at = now
-        ticket.updated_at = now
-        ticket.resolution = AUTO_CLOSED_RESOLUTION
-        reopen_until = now + timedelta(days=self.config.followup_reopen_days)
-        ticket.context = {**ticket.context, "auto_closed": True, "reopen_until": reopen_until.isoformat()}
-        turn.event(ticket, "auto_closed", "bot")
+        reopen_until = turn.now + timedelta(days=self.config.followup_reopen_days)
+        ticket_states.close(
+            turn,
+            ticket,
+            "bot",
+            "auto_closed",
+            AUTO_CLOSED_RESOLUTION,
+            auto_closed=True,
+            reopen_until=reopen_until.isoformat(),
+        )
         self._to_user(turn, ticket, "followup_user_closed")
         self.engine.to_thread(
             turn,
