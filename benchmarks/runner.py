@@ -292,7 +292,7 @@ def speed_at_scale(root: Path, target: int) -> Row:
     )
 
 
-def _pct(x: float | None) -> str:
+def pct(x: float | None) -> str:
     if x is None or x != x:
         return "-"
     return f"{100 * x:.1f}"
@@ -311,9 +311,9 @@ def format_rows(rows: Sequence[Row]) -> str:
         f1 = "-" if r.oos_f1 is None else f"{r.oos_f1:.3f}"
         lines.append(
             f"| {r.name} | {r.entries} | {r.phrasings} | {r.queries} ({r.oos}) "
-            f"| {_pct(r.top1)} | {_pct(r.top3)} "
-            f"| {_pct(r.answered)} | {_pct(r.wrong)} | {_pct(r.clarify)} | {_pct(r.oos_recall)} "
-            f"| {_pct(r.oos_precision)} | {f1} | {r.thresholds} | {r.build_s:.2f} | {r.rebuild_s:.3f} "
+            f"| {pct(r.top1)} | {pct(r.top3)} "
+            f"| {pct(r.answered)} | {pct(r.wrong)} | {pct(r.clarify)} | {pct(r.oos_recall)} "
+            f"| {pct(r.oos_precision)} | {f1} | {r.thresholds} | {r.build_s:.2f} | {r.rebuild_s:.3f} "
             f"| {r.median_ms:.2f} | {r.p95_ms:.2f} |"
         )
     return "\n".join(lines)
@@ -332,7 +332,7 @@ def format_details(rows: Sequence[Row]) -> str:
         f1_all = "-" if r.oos_f1 is None else f"{r.oos_f1:.3f}"
         f1_held = "-" if f1 is None else f"{f1:.3f}"
         lines.append(
-            f"| {r.name} | {_pct(r.answered)} / {_pct(ok)} | {_pct(r.wrong)} / {_pct(wrong)} "
+            f"| {r.name} | {pct(r.answered)} / {pct(ok)} | {pct(r.wrong)} / {pct(wrong)} "
             f"| {f1_all} / {f1_held} |"
         )
     conf = [f"- {r.name}: confidence = {r.weights}" for r in rows if r.weights]

@@ -51,7 +51,8 @@ import numpy as np
 import yaml
 
 from bot.core.types import Candidate, MatchThresholds
-from knowledge_base.matcher import FaqMatcher, decision_features
+from knowledge_base.confidence import decision_features
+from knowledge_base.matcher import FaqMatcher
 
 ESCALATE = "escalate"
 MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)

@@ -35,8 +35,7 @@ features the entry's phrasings contain) so ``--explain`` can show why it ranked 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,19 +44,16 @@ from rapidfuzz import fuzz, process
 
 from bot.core.language import detect_language
 from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
-from knowledge_base.normalize import normalize, stem
+from knowledge_base.confidence import ODDS_LIMIT, confidence, decision_features
+from knowledge_base.features import TermFeatures, Vocabulary, char_terms, index_ranges, word_terms
+from knowledge_base.normalize import normalize
 
 MAX_QUERY_CHARS = 2000
 """Longer questions are cut here before matching (keeps very long pastes fast)."""
 
 MAX_CANDIDATES = 5
+
 CLARIFY_CHOICES = 3
-
-DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover")
-"""Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
-
-ODDS_LIMIT = 30.0
-"""``odds`` (log10) is clipped to +-this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,105 +80,6 @@ class ScoreWeights:
     common_min: int = 50
 
 
-def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
-    """The decision features of a ranking (best first), all on the scale ``--explain`` shows.
-
-    ``score``: the best score; ``margin``: its lead over the runner-up; ``odds``, ``fuzzy`` and
-    ``cover``: those components of the best candidate (0 when a ranking lacks them).
-    """
-    if not candidates:
-        return dict.fromkeys(DECISION_FEATURES, 0.0)
-    best = candidates[0]
-    parts = dict(best.components)
-    runner = candidates[1].score if len(candidates) > 1 else 0.0
-    return {
-        "score": best.score,
-        "margin": best.score - runner,
-        "odds": float(parts.get("odds", 0.0)),
-        "fuzzy": float(parts.get("fuzzy", 0.0)),
-        "cover": float(parts.get("cover", 0.0)),
-    }
-
-
-def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    """``100 * sigmoid(bias + sum(weight * feature))`` over the named ``weights`` (0-100)."""
-    z = float(weights.get("bias", 0.0))
-    for name, w in weights.items():
-        if name != "bias":
-            z += float(w) * float(features.get(name, 0.0))
-    z = max(-60.0, min(60.0, z))
-    return 100.0 / (1.0 + math.exp(-z))
-
-
-@dataclass(frozen=True, slots=True)
-class _Features:
-    """Feature ids and counts of one text, per block (word, char); ``*_unknown``: the summed
-    squared sublinear counts of the text's words / character n-grams the vocabulary lacks."""
-
-    word_ids: np.ndarray
-    word_counts: np.ndarray
-    char_ids: np.ndarray
-    char_counts: np.ndarray
-    word_unknown: float = 0.0
-    char_unknown: float = 0.0
-
-
-def _word_terms(norm: str, lang: str) -> list[str]:
-    stems = [stem(t, lang) for t in norm.split()]
-    terms = ["w " + s for s in stems]
-    terms.extend(f"b {a} {b}" for a, b in zip(stems, stems[1:], strict=False))
-    return terms
-
-
-def _char_terms(norm: str) -> list[str]:
-    terms: list[str] = []
-    for tok in norm.split():
-        padded = f" {tok} "
-        n_chars = len(padded)
-        for n in (3, 4, 5):
-            if n_chars < n:
-                break
-            terms.extend(padded[i : i + n] for i in range(n_chars - n + 1))
-    return terms
-
-
-class _Vocabulary:
-    """Feature string -> column id. Grows only while building, so ids (and caches) stay valid."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-
-    def encode(self, terms: list[str], grow: bool) -> tuple[np.ndarray, np.ndarray, float]:
-        """Ids and counts of the known ``terms`` (all of them when ``grow``), and the unknown
-        ones' summed squared sublinear counts (word bigrams, prefixed ``"b "``, not counted)."""
-        counts = Counter(terms)
-        ids: list[int] = []
-        vals: list[int] = []
-        unknown = 0.0
-        table = self.ids
-        for term, c in counts.items():
-            idx = table.get(term)
-            if idx is None:
-                if not grow:
-                    if not term.startswith("b "):
-                        unknown += (1.0 + math.log(c)) ** 2
-                    continue
-                idx = len(table)
-                table[term] = idx
-            ids.append(idx)
-            vals.append(c)
-        return np.asarray(ids, dtype=np.int64), np.asarray(vals, dtype=np.float64), unknown
-
-
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for every pair (vectorised)."""
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lens)
-    return np.repeat(starts - ends + lens, lens) + np.arange(total)
-
-
 class FaqMatcher:
     """Matches questions to FAQ entries (implements :class:`bot.core.ports.AnswerFinder`).
 
@@ -201,9 +98,9 @@ class FaqMatcher:
         self._thresholds = thresholds or MatchThresholds()
         self.default_lang = default_lang
         self.weights = weights or ScoreWeights()
-        self._word_vocab = _Vocabulary()
-        self._char_vocab = _Vocabulary()
-        self._cache: dict[tuple[str, str], _Features] = {}
+        self._word_vocab = Vocabulary()
+        self._char_vocab = Vocabulary()
+        self._cache: dict[tuple[str, str], TermFeatures] = {}
         self._norm_cache: dict[str, str] = {}
         self._entries: list[FaqEntry] = []
         self.rebuild(entries, thresholds)
@@ -231,15 +128,15 @@ class FaqMatcher:
 
     # --- building ------------------------------------------------------------------------------
 
-    def _features(self, norm: str, lang: str, grow: bool) -> _Features:
+    def _features(self, norm: str, lang: str, grow: bool) -> TermFeatures:
         key = (norm, lang)
         if grow:
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-        w_ids, w_counts, w_unknown = self._word_vocab.encode(_word_terms(norm, lang), grow)
-        c_ids, c_counts, c_unknown = self._char_vocab.encode(_char_terms(norm), grow)
-        feats = _Features(w_ids, w_counts, c_ids, c_counts, w_unknown, c_unknown)
+        w_ids, w_counts, w_unknown = self._word_vocab.encode(word_terms(norm, lang), grow)
+        c_ids, c_counts, c_unknown = self._char_vocab.encode(char_terms(norm), grow)
+        feats = TermFeatures(w_ids, w_counts, c_ids, c_counts, w_unknown, c_unknown)
         if grow:
             self._cache[key] = feats
         return feats
@@ -249,7 +146,7 @@ class FaqMatcher:
         if thresholds is not None:
             self._thresholds = thresholds
         self._entries = list(entries)
-        rows: list[_Features] = []
+        rows: list[TermFeatures] = []
         row_entry: list[int] = []
         row_text: list[str] = []
         for e_idx, entry in enumerate(self._entries):
@@ -322,7 +219,7 @@ class FaqMatcher:
     def _idf(df: np.ndarray, n_rows: int) -> np.ndarray:
         return np.log((n_rows + 1.0) / (df + 1.0)) + 1.0
 
-    def _assemble(self, rows: list[_Features]) -> sp.csr_matrix:
+    def _assemble(self, rows: list[TermFeatures]) -> sp.csr_matrix:
         """The phrasing matrix (rows x features), each row of length 1; also sets the IDF tables."""
         n_rows = len(rows)
         n_word = self._n_word
@@ -360,7 +257,7 @@ class FaqMatcher:
 
     # --- matching ------------------------------------------------------------------------------
 
-    def _vector(self, feats: _Features) -> tuple[np.ndarray, np.ndarray]:
+    def _vector(self, feats: TermFeatures) -> tuple[np.ndarray, np.ndarray]:
         """The query's TF-IDF vector as feature ids and values. Words and character n-grams the
         knowledge base lacks have no column, but they count in each block's length (with the
         highest IDF times ``unknown_word`` / ``unknown_char``), so a question that is largely about
@@ -391,13 +288,13 @@ class FaqMatcher:
         n_entries = len(self._entries)
         indptr, indices, data = self._post
         lens = indptr[ids + 1] - indptr[ids]
-        pos = _ranges(indptr[ids], lens)
+        pos = index_ranges(indptr[ids], lens)
         acc = np.bincount(
             indices[pos], weights=data[pos] * np.repeat(vals, lens), minlength=n_rows + n_entries
         )
         indptr, indices, data = self._nb_post
         lens = indptr[ids + 1] - indptr[ids]
-        pos = _ranges(indptr[ids], lens)
+        pos = index_ranges(indptr[ids], lens)
         cols = indices[pos]
         nb = np.bincount(cols, weights=data[pos] * np.repeat(vals, lens), minlength=n_entries)
         cover = np.bincount(cols, weights=np.repeat(vals * vals, lens), minlength=n_entries)

@@ -17,7 +17,8 @@ from knowledge_base.calibration import (
     load_labelled,
     rank_labelled,
 )
-from knowledge_base.matcher import FaqMatcher, confidence, decision_features
+from knowledge_base.confidence import confidence, decision_features
+from knowledge_base.matcher import FaqMatcher
 from tests.test_matcher import FAQ
 
 LABELLED = [

@@ -199,7 +199,7 @@ def test_unknown_words_lower_the_score(matcher: FaqMatcher) -> None:
 
 def test_decision_features_and_confidence() -> None:
     from bot.core.types import Candidate
-    from knowledge_base.matcher import confidence, decision_features
+    from knowledge_base.confidence import confidence, decision_features
 
     assert decision_features([]) == dict.fromkeys(("score", "margin", "odds", "fuzzy", "cover"), 0.0)
     cands = [

@@ -54,7 +54,7 @@ from bot.faq_admin.rules import (
     STATE_DRAFT,
     STATE_EDIT,
     STATES,
-    _split_args,
+    split_args,
 )
 
 
@@ -63,7 +63,7 @@ class FaqAdmin(FaqDialogues):
 
     async def on_command(self, turn: Turn, event: InboundMessage) -> None:
         """``/faq SUBCOMMAND ...``: admins (``propose``: specialists too); others are refused."""
-        sub, rest = _split_args(event.text)
+        sub, rest = split_args(event.text)
         sub = sub.lower()
         conv_lang = None
         if not self.engine.is_desk(event.address):

@@ -31,12 +31,12 @@ from bot.faq_admin.rules import (
     _author,
     _key,
     _merge,
-    _split_args,
     _when,
     answer_problem,
     clean_answer,
     entry_ref,
     phrasing_problem,
+    split_args,
     split_phrasings,
 )
 
@@ -46,7 +46,7 @@ class FaqEditing(FaqAdminBase):
 
     def show(self, act: AdminAction, rest: str) -> None:
         """``/faq show ID``."""
-        entry_id, _ = _split_args(rest)
+        entry_id, _ = split_args(rest)
         if not entry_id:
             act.tell("faq_usage", usage=act.t("faq_usage_show"))
             return
@@ -219,7 +219,7 @@ class FaqEditing(FaqAdminBase):
 
     def delete(self, act: AdminAction, rest: str) -> None:
         """``/faq delete ID``: asks for confirmation with buttons."""
-        entry_id, _ = _split_args(rest)
+        entry_id, _ = split_args(rest)
         if not entry_id:
             act.tell("faq_usage", usage=act.t("faq_usage_delete"))
             return
@@ -250,7 +250,7 @@ class FaqEditing(FaqAdminBase):
 
     def history(self, act: AdminAction, rest: str) -> None:
         """``/faq history ID``: the latest versions with author, time, note and what changed."""
-        entry_id, _ = _split_args(rest)
+        entry_id, _ = split_args(rest)
         entry_id = entry_id.lower()
         if not entry_id:
             act.tell("faq_usage", usage=act.t("faq_usage_history"))

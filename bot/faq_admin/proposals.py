@@ -35,11 +35,11 @@ from bot.faq_admin.rules import (
     DRAFTS_SHOWN,
     SHOW_ANSWER_CHARS,
     STATE_DRAFT,
-    _split_args,
     answer_problem,
     clean_answer,
     id_problem,
     phrasing_problem,
+    split_args,
 )
 
 
@@ -154,14 +154,14 @@ class FaqProposals(FaqEditing):
 
     def draft(self, act: AdminAction, rest: str) -> None:
         """``/faq draft N [question|answer|id|category|lang VALUE]``: show or edit a draft."""
-        number, rest = _split_args(rest)
+        number, rest = split_args(rest)
         if not number:
             act.tell("faq_usage", usage=act.t("faq_usage_draft"))
             return
         draft = self._draft(act, number)
         if draft is None:
             return
-        field, value = _split_args(rest)
+        field, value = split_args(rest)
         if not field:
             self._show_draft(act, draft)
             return
@@ -213,15 +213,15 @@ class FaqProposals(FaqEditing):
 
     def approve(self, act: AdminAction, rest: str) -> None:
         """``/faq approve N [ID|- [CATEGORY]]``: create the entry from draft N."""
-        number, rest = _split_args(rest)
+        number, rest = split_args(rest)
         if not number:
             act.tell("faq_usage", usage=act.t("faq_usage_approve"))
             return
         draft = self._draft(act, number)
         if draft is None:
             return
-        entry_id, rest = _split_args(rest)
-        category, _ = _split_args(rest)
+        entry_id, rest = split_args(rest)
+        category, _ = split_args(rest)
         self._approve(act, draft, "" if entry_id == "-" else entry_id, category)
 
     def _approve(self, act: AdminAction, draft: FaqDraft, entry_id: str, category: str) -> bool:
@@ -259,7 +259,7 @@ class FaqProposals(FaqEditing):
 
     def reject(self, act: AdminAction, rest: str) -> None:
         """``/faq reject N [reason]``."""
-        number, reason = _split_args(rest)
+        number, reason = split_args(rest)
         if not number:
             act.tell("faq_usage", usage=act.t("faq_usage_reject"))
             return

@@ -131,7 +131,7 @@ def _merge(existing: tuple[str, ...] | list[str], new: list[str]) -> list[str]:
     return merged
 
 
-def _split_args(text: str) -> tuple[str, str]:
+def split_args(text: str) -> tuple[str, str]:
     match = re.match(r"\s*(\S*)\s*(.*)", text or "", re.DOTALL)
     assert match is not None
     return match.group(1), match.group(2)

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from bot.reports.labels import _channel, _pct, _t, category_label, title
+from bot.reports.labels import _channel, _t, category_label, pct, title
 from bot.reports.model import OUTCOMES, Report
 
 CHART_WIDTH_PX = 1000
@@ -37,8 +37,8 @@ def _subtitle(report: Report, lang: str) -> str:
             total=report.total,
             channels=", ".join(f"{_channel(k)} {v}" for k, v in report.by_channel.items()) or "-",
         ),
-        f"{_t(lang, 'report_self_service_rate')} {_pct(report.self_service_rate)}",
-        f"{_t(lang, 'report_escalation_rate')} {_pct(report.escalation_rate)}",
+        f"{_t(lang, 'report_self_service_rate')} {pct(report.self_service_rate)}",
+        f"{_t(lang, 'report_escalation_rate')} {pct(report.escalation_rate)}",
     ]
     if csat.average is not None:
         parts.append(_t(lang, "report_csat_average", average=f"{csat.average:.1f}", count=csat.count))

@@ -15,7 +15,7 @@ def _t(lang: str, key: str, **fields: Any) -> str:
     return texts.text(lang, key, **fields)
 
 
-def _pct(rate: float | None) -> str:
+def pct(rate: float | None) -> str:
     return "-" if rate is None else f"{rate * 100:.0f}%"
 
 
@@ -49,7 +49,7 @@ def title(report: Report, lang: str) -> str:
     return _t(lang, key, first=_t(lang, "date_short", day=first), last=last_text)
 
 
-def _generated(report: Report, lang: str) -> str:
+def generated(report: Report, lang: str) -> str:
     tz: tzinfo | None = report.period.start.tzinfo
     when = report.generated_at.astimezone(tz)
     stamp = f"{_t(lang, 'date_short', day=when.date())} {when:%H:%M}"

@@ -11,7 +11,7 @@ import io
 from datetime import datetime, tzinfo
 from typing import Any
 
-from bot.reports.labels import _channel, _generated, _mins, _pct, _t, category_label, title
+from bot.reports.labels import _channel, _mins, _t, category_label, generated, pct, title
 from bot.reports.model import OUTCOMES, Report
 
 SUMMARY_TOP = 3
@@ -56,7 +56,7 @@ def render_summary(report: Report, lang: str) -> str:
             lang,
             "report_faq_line",
             count=o["self_service"],
-            rate=_pct(report.self_service_rate),
+            rate=pct(report.self_service_rate),
             silent=o["silent"],
             abandoned=o["abandoned"],
         )
@@ -68,7 +68,7 @@ def render_summary(report: Report, lang: str) -> str:
             lang,
             "report_escalated_line",
             count=report.escalated,
-            rate=_pct(report.escalation_rate),
+            rate=pct(report.escalation_rate),
             resolved=o["resolved"],
             open=o["open"],
             closed=o["closed"],
@@ -139,7 +139,7 @@ def _sections(report: Report, lang: str) -> list[tuple[str, list[str], list[list
     name = _t(lang, "report_col_name")
 
     def counts(mapping: dict[str, int], label: Any = str) -> list[list[str]]:
-        return [[label(k), str(v), _pct(v / total)] for k, v in mapping.items()]
+        return [[label(k), str(v), pct(v / total)] for k, v in mapping.items()]
 
     sections: list[tuple[str, list[str], list[list[str]]]] = [
         (_t(lang, "report_by_channel"), [name, count, share], counts(report.by_channel, _channel)),
@@ -157,15 +157,15 @@ def _sections(report: Report, lang: str) -> list[tuple[str, list[str], list[list
             _t(lang, "report_section_outcomes"),
             [name, count, share],
             [
-                [_t(lang, f"outcome_{k}"), str(report.outcomes[k]), _pct(report.outcomes[k] / total)]
+                [_t(lang, f"outcome_{k}"), str(report.outcomes[k]), pct(report.outcomes[k] / total)]
                 for k in OUTCOMES
             ]
             + [
-                [_t(lang, "report_escalation_rate"), str(report.escalated), _pct(report.escalation_rate)],
+                [_t(lang, "report_escalation_rate"), str(report.escalated), pct(report.escalation_rate)],
                 [
                     _t(lang, "report_self_service_rate"),
                     str(report.outcomes["self_service"]),
-                    _pct(report.self_service_rate),
+                    pct(report.self_service_rate),
                 ],
                 [_t(lang, "report_reopened", days=report.reopen_days), str(report.reopened), ""],
             ],
@@ -224,7 +224,7 @@ def _sections(report: Report, lang: str) -> list[tuple[str, list[str], list[list
                     str(u.not_helpful),
                     str(u.asked_human),
                     str(u.silent),
-                    _pct(u.helpful_ratio),
+                    pct(u.helpful_ratio),
                 ]
                 for u in report.faq_entries
             ],
@@ -242,7 +242,7 @@ def _sections(report: Report, lang: str) -> list[tuple[str, list[str], list[list
                     str(u.served),
                     str(u.helpful),
                     str(u.not_helpful),
-                    _pct(u.helpful_ratio),
+                    pct(u.helpful_ratio),
                 ]
                 for u in report.faq_versions
             ],
@@ -269,7 +269,7 @@ def _sections(report: Report, lang: str) -> list[tuple[str, list[str], list[list
 
 def render_text(report: Report, lang: str) -> str:
     """The full recap as plain text: the summary, then every table."""
-    out = [render_summary(report, lang), "", _generated(report, lang)]
+    out = [render_summary(report, lang), "", generated(report, lang)]
     if report.total == 0:
         return "\n".join(out) + "\n"
     for heading, columns, rows in _sections(report, lang):
@@ -295,7 +295,7 @@ def render_markdown(report: Report, lang: str) -> str:
         "",
         *(f"- {_md(line)}" for line in summary[1:]),
         "",
-        f"_{_generated(report, lang)}_",
+        f"_{generated(report, lang)}_",
     ]
     if report.total == 0:
         return "\n".join(out) + "\n"

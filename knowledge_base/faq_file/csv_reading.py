@@ -11,15 +11,15 @@ from knowledge_base.faq_file.validation import (
     CSV_TAG_SEPARATOR,
     MAX_PHRASINGS,
     _answer_problem,
-    _category_problem,
     _clean_answer,
-    _dedup,
     _id_problem,
-    _lang_problem,
     _phrasing_problem,
     _Problems,
-    _suggest,
-    _tag_problem,
+    category_problem,
+    dedup,
+    lang_problem,
+    suggest,
+    tag_problem,
 )
 
 CSV_COLUMNS: tuple[str, ...] = ("id", "category", "lang", "questions", "answer", "tags", "security", "triage")
@@ -87,7 +87,7 @@ def _csv_header(row: list[str], line: int, problems: _Problems) -> list[str] | N
             problems.add(f"column {name!r} appears twice in the header", line)
             ok = False
         elif name and name not in CSV_COLUMNS:
-            problems.add(f"unknown column {name!r}{_suggest(name, CSV_COLUMNS)}", line)
+            problems.add(f"unknown column {name!r}{suggest(name, CSV_COLUMNS)}", line)
             ok = False
         seen.add(name)
     missing = [name for name in CSV_REQUIRED_COLUMNS if name not in seen]
@@ -126,7 +126,7 @@ def _csv_row(
     category = cells["category"].strip()
     if category:
         if draft.category is None:
-            problem = _category_problem(category)
+            problem = category_problem(category)
             if problem:
                 report(problem)
             draft.category, draft.category_line = category, line
@@ -138,11 +138,11 @@ def _csv_row(
         for index, tag in enumerate(tags_cell.split(CSV_TAG_SEPARATOR), 1):
             if not tag.strip():
                 continue
-            problem = _tag_problem(f"tag #{index}", tag)
+            problem = tag_problem(f"tag #{index}", tag)
             if problem:
                 report(problem)
             tags.append(tag.strip())
-        merged = _dedup(tags)
+        merged = dedup(tags)
         if draft.tags is None:
             draft.tags, draft.tags_line = merged, line
         elif merged != draft.tags:
@@ -160,7 +160,7 @@ def _csv_row(
     lang = cells["lang"].strip()
     if not lang:
         report("the lang cell is empty")
-    elif problem := _lang_problem(lang, "the lang column"):
+    elif problem := lang_problem(lang, "the lang column"):
         report(problem)
     elif lang in draft.lang_lines:
         report(f"language {lang!r} appears twice (first on line {draft.lang_lines[lang]})")
@@ -179,7 +179,7 @@ def _csv_row(
                 problem = _phrasing_problem(f"{column}.{lang}[{index}]", item)
                 if problem:
                     report(problem)
-            target[lang] = _dedup(items)
+            target[lang] = dedup(items)
         answer = cells["answer"]
         problem = _answer_problem(f"answer.{lang}", answer)
         if problem:
@@ -190,7 +190,7 @@ def _csv_row(
         draft.bad = True
 
 
-def _load_csv(text: str, problems: _Problems) -> list[FaqEntry]:
+def load_csv(text: str, problems: _Problems) -> list[FaqEntry]:
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -258,6 +258,6 @@ def load_faq_csv(text: str, source: str = "<csv>") -> list[FaqEntry]:
     header. Raises :class:`FaqFileErrors` (with the line where each bad row starts).
     """
     problems = _Problems(source)
-    entries = _load_csv(text, problems)
+    entries = load_csv(text, problems)
     problems.raise_if_any()
     return entries

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 from bot.core.types import FaqEntry
-from knowledge_base.faq_file.csv_reading import _load_csv
+from knowledge_base.faq_file.csv_reading import load_csv
 from knowledge_base.faq_file.validation import MAX_FILE_BYTES, FaqFileError, FaqFileErrors, _Problems
-from knowledge_base.faq_file.yaml_reading import _load_yaml
+from knowledge_base.faq_file.yaml_reading import load_yaml
 
 BUNDLED_FAQ_DIR = Path(__file__).resolve().parent.parent / "faq"
 """The starting FAQ shipped with the product (a folder of YAML files)."""
@@ -65,7 +65,7 @@ def _load_bytes(data: bytes, source: str, fmt: str | None, problems: _Problems) 
     text = _decode(data, problems)
     if text is None:
         return []
-    return _load_csv(text, problems) if kind == "csv" else _load_yaml(text, problems)
+    return load_csv(text, problems) if kind == "csv" else load_yaml(text, problems)
 
 
 def load_faq_bytes(data: bytes, source: str = "<upload>", fmt: str | None = None) -> list[FaqEntry]:

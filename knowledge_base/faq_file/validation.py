@@ -138,13 +138,13 @@ def _id_problem(value: str) -> str | None:
     return None
 
 
-def _category_problem(value: str) -> str | None:
+def category_problem(value: str) -> str | None:
     if value in CATEGORIES:
         return None
-    return f"unknown category {value!r}{_suggest(value, CATEGORIES)}; use one of: {', '.join(CATEGORIES)}"
+    return f"unknown category {value!r}{suggest(value, CATEGORIES)}; use one of: {', '.join(CATEGORIES)}"
 
 
-def _lang_problem(value: str, where: str) -> str | None:
+def lang_problem(value: str, where: str) -> str | None:
     if value in LANGUAGES:
         return None
     return f"unknown language {value!r} in {where}; use one of: {', '.join(LANGUAGES)}"
@@ -171,11 +171,11 @@ def _answer_problem(what: str, value: str) -> str | None:
     return _text_problem(what, value, MAX_ANSWER_CHARS, one_line=False)
 
 
-def _tag_problem(what: str, value: str) -> str | None:
+def tag_problem(what: str, value: str) -> str | None:
     return _text_problem(what, value, MAX_TAG_CHARS, one_line=True, no_comma=True)
 
 
-def _language_problems(
+def language_problems(
     question_langs: Iterable[str], answer_langs: Iterable[str], triage_langs: Iterable[str]
 ) -> list[str]:
     """Every language with an answer needs questions and the other way round; triage likewise."""
@@ -189,12 +189,12 @@ def _language_problems(
     return problems
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
+def suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _dedup(items: Iterable[str]) -> tuple[str, ...]:
+def dedup(items: Iterable[str]) -> tuple[str, ...]:
     """Drop repeats (ignoring case and repeated spaces), keeping the first spelling and the order."""
     seen: set[str] = set()
     kept: list[str] = []

@@ -15,7 +15,7 @@ from bot.core.types import FaqEntry
 from knowledge_base.faq_file.csv_reading import CSV_COLUMNS, CSV_LIST_SEPARATOR
 from knowledge_base.faq_file.reading import CSV_SUFFIXES
 from knowledge_base.faq_file.validation import FaqFileErrors
-from knowledge_base.faq_file.yaml_reading import _TAG_STR, _UNICODE_BREAKS, load_faq_text
+from knowledge_base.faq_file.yaml_reading import TAG_STR, UNICODE_BREAKS, load_faq_text
 
 
 def dump_faq_csv(entries: Sequence[FaqEntry]) -> str:
@@ -50,11 +50,11 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     style: str | None = None
-    if any(ch in data for ch in _UNICODE_BREAKS):
+    if any(ch in data for ch in UNICODE_BREAKS):
         style = '"'  # YAML reads these as line breaks anywhere but in escapes
     elif "\n" in data:
         style = "|"
-    return dumper.represent_scalar(_TAG_STR, data, style=style)
+    return dumper.represent_scalar(TAG_STR, data, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)

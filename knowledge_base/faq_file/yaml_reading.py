@@ -13,24 +13,24 @@ from knowledge_base.faq_file.validation import (
     MAX_PHRASINGS,
     REQUIRED_KEYS,
     _answer_problem,
-    _category_problem,
     _clean_answer,
-    _dedup,
     _id_problem,
-    _lang_problem,
-    _language_problems,
     _phrasing_problem,
     _Problems,
-    _suggest,
-    _tag_problem,
+    category_problem,
+    dedup,
+    lang_problem,
+    language_problems,
+    suggest,
+    tag_problem,
 )
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML was built with it (20x faster), else the pure-Python one."""
 
-_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
+UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
 
-_TAG_STR = "tag:yaml.org,2002:str"
+TAG_STR = "tag:yaml.org,2002:str"
 
 _TAG_BOOL = "tag:yaml.org,2002:bool"
 
@@ -39,7 +39,7 @@ _TAG_MAP = "tag:yaml.org,2002:map"
 _TAG_SEQ = "tag:yaml.org,2002:seq"
 
 _TAG_NAMES = {
-    _TAG_STR: "text",
+    TAG_STR: "text",
     _TAG_BOOL: "true/false",
     "tag:yaml.org,2002:int": "a number",
     "tag:yaml.org,2002:float": "a number",
@@ -70,7 +70,7 @@ def _is_seq(node: yaml.Node) -> bool:
 
 
 def _is_str(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == _TAG_STR
+    return isinstance(node, yaml.ScalarNode) and node.tag == TAG_STR
 
 
 Report = Callable[[str, int], None]
@@ -114,7 +114,7 @@ def _language_map(node: yaml.Node, what: str, report: Report) -> tuple[list[tupl
             report(f"{what} names language {lang!r} twice (first on line {first_line[lang]})", _line(key))
             continue
         first_line[lang] = _line(key)
-        problem = _lang_problem(lang, what)
+        problem = lang_problem(lang, what)
         if problem:
             report(problem, _line(key))
             continue
@@ -152,7 +152,7 @@ def _phrasing_lists(
                 report(problem, _line(item))
                 continue
             items.append(text.strip())
-        result[lang] = _dedup(items)
+        result[lang] = dedup(items)
     return result, langs
 
 
@@ -182,12 +182,12 @@ def _tags(node: yaml.Node, report: Report) -> tuple[str, ...]:
         text = _text_of(item, f"tags[{index}]", report)
         if text is None:
             continue
-        problem = _tag_problem(f"tags[{index}]", text)
+        problem = tag_problem(f"tags[{index}]", text)
         if problem:
             report(problem, _line(item))
             continue
         tags.append(text.strip())
-    return _dedup(tags)
+    return dedup(tags)
 
 
 def _entry_from_node(
@@ -219,7 +219,7 @@ def _entry_from_node(
         elif name in fields:
             report(f"duplicate key {name!r} (first on line {_line(fields[name][0])})", _line(key))
         elif name not in ENTRY_KEYS:
-            report(f"unknown key {name!r}{_suggest(name, ENTRY_KEYS)}", _line(key))
+            report(f"unknown key {name!r}{suggest(name, ENTRY_KEYS)}", _line(key))
         else:
             fields[name] = (key, value)
     for name in REQUIRED_KEYS:
@@ -248,7 +248,7 @@ def _entry_from_node(
         text = _text_of(value, "category", report)
         if text is not None:
             category = text.strip()
-            problem = _category_problem(category)
+            problem = category_problem(category)
             if problem:
                 report(problem, _line(value))
     questions: dict[str, tuple[str, ...]] = {}
@@ -264,7 +264,7 @@ def _entry_from_node(
     if "triage" in fields:
         triage, langs_t = _phrasing_lists(fields["triage"][1], "triage", report, required=False)
     if "questions" in fields and "answer" in fields:
-        for problem in _language_problems(langs_q, langs_a, langs_t):
+        for problem in language_problems(langs_q, langs_a, langs_t):
             report(problem, _line(node))
     tags: tuple[str, ...] = ()
     if "tags" in fields:
@@ -308,7 +308,7 @@ def _compose(text: str, problems: _Problems) -> tuple[bool, yaml.Node | None]:
     return False, None
 
 
-def _load_yaml(text: str, problems: _Problems) -> list[FaqEntry]:
+def load_yaml(text: str, problems: _Problems) -> list[FaqEntry]:
     """Entries of one YAML text; problems are recorded, not raised."""
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -342,6 +342,6 @@ def load_faq_text(text: str, source: str = "<text>") -> list[FaqEntry]:
     problem found; returns the entries (in file order) only when there is none.
     """
     problems = _Problems(source)
-    entries = _load_yaml(text, problems)
+    entries = load_yaml(text, problems)
     problems.raise_if_any()
     return entries

@@ -1,0 +1,45 @@
+"""How sure the matcher is: the named decision features of a ranking and the fitted logistic confidence
+over them (see :mod:`knowledge_base.calibration`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from bot.core.types import Candidate
+
+DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover")
+"""Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
+
+ODDS_LIMIT = 30.0
+"""``odds`` (log10) is clipped to +-this."""
+
+
+def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
+    """The decision features of a ranking (best first), all on the scale ``--explain`` shows.
+
+    ``score``: the best score; ``margin``: its lead over the runner-up; ``odds``, ``fuzzy`` and
+    ``cover``: those components of the best candidate (0 when a ranking lacks them).
+    """
+    if not candidates:
+        return dict.fromkeys(DECISION_FEATURES, 0.0)
+    best = candidates[0]
+    parts = dict(best.components)
+    runner = candidates[1].score if len(candidates) > 1 else 0.0
+    return {
+        "score": best.score,
+        "margin": best.score - runner,
+        "odds": float(parts.get("odds", 0.0)),
+        "fuzzy": float(parts.get("fuzzy", 0.0)),
+        "cover": float(parts.get("cover", 0.0)),
+    }
+
+
+def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """``100 * sigmoid(bias + sum(weight * feature))`` over the named ``weights`` (0-100)."""
+    z = float(weights.get("bias", 0.0))
+    for name, w in weights.items():
+        if name != "bias":
+            z += float(w) * float(features.get(name, 0.0))
+    z = max(-60.0, min(60.0, z))
+    return 100.0 / (1.0 + math.exp(-z))
