@@ -85,7 +85,8 @@ def prepare_database(settings: Settings) -> UnitOfWorkFactory:
 
 def bundled_thresholds(entries: Sequence[FaqEntry], settings: Settings) -> MatchThresholds:
     """Thresholds calibrated on the labelled queries shipped with the bundled FAQ."""
-    from knowledge_base.calibration import calibrate, load_labelled
+    from knowledge_base.calibration import calibrate
+    from knowledge_base.labelled import load_labelled
 
     matcher = FaqMatcher(entries, default_lang=settings.helpdesk_language)
     return calibrate(matcher, load_labelled(BUNDLED_LABELLED)).thresholds

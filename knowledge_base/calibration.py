@@ -41,30 +41,27 @@ cases instead of offering choices for almost everything.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from bot.core.types import Candidate, MatchThresholds
 from knowledge_base.confidence import decision_features
 from knowledge_base.matcher import FaqMatcher
 
 ESCALATE = "escalate"
+
 MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
+
 CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy")
 """Decision features a fitted confidence may weigh (see :func:`knowledge_base.matcher.decision_features`)."""
+
 MIN_CLASS_ITEMS = 8
 """A confidence is fitted only with at least this many right and this many not-right items."""
+
 GRID_SIZE = 60
-
-
-class LabelledFileError(ValueError):
-    """A labelled-questions file that cannot be read; the message says where and why."""
 
 
 def format_confidence(weights: Mapping[str, float]) -> str:
@@ -432,53 +429,3 @@ def evaluate(
         max_wrong_rate=max_wrong_rate,
         answer_rate=answered / n if n else 0.0,
     )
-
-
-def _check_item(item: Any, where: str) -> tuple[str, str]:
-    if not isinstance(item, dict):
-        raise LabelledFileError(
-            f"{where}: expected a mapping with 'text' and 'expect', got {type(item).__name__}"
-        )
-    unknown = set(item) - {"text", "expect"}
-    if unknown:
-        raise LabelledFileError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
-    text, expect = item.get("text"), item.get("expect")
-    if not isinstance(text, str) or not text.strip():
-        raise LabelledFileError(f"{where}: 'text' must be a non-empty string")
-    if not isinstance(expect, str) or not expect.strip():
-        raise LabelledFileError(f"{where}: 'expect' must be an entry id or 'escalate'")
-    return text, expect.strip()
-
-
-def load_labelled(path: str | Path) -> list[tuple[str, str]]:
-    """Read labelled questions: YAML (a list of ``{text, expect}``) or JSON lines (``.jsonl``).
-
-    Raises :class:`LabelledFileError` naming the file and item (or line) on any problem.
-    """
-    p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LabelledFileError(f"{p.name}: cannot read ({exc.strerror or exc})") from exc
-    items: list[tuple[str, str]] = []
-    if p.suffix.lower() in {".jsonl", ".ndjson", ".json"} and not raw.lstrip().startswith("["):
-        for lineno, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LabelledFileError(f"{p.name}, line {lineno}: invalid JSON ({exc.msg})") from exc
-            items.append(_check_item(obj, f"{p.name}, line {lineno}"))
-    else:
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise LabelledFileError(f"{p.name}: invalid YAML ({exc})") from exc
-        if not isinstance(data, list):
-            raise LabelledFileError(f"{p.name}: expected a list of {{text, expect}} items")
-        for i, obj in enumerate(data, start=1):
-            items.append(_check_item(obj, f"{p.name}, item {i}"))
-    if not items:
-        raise LabelledFileError(f"{p.name}: no labelled questions")
-    return items

@@ -15,8 +15,9 @@ import pytest
 
 import knowledge_base
 from bot.core.types import FaqEntry
-from knowledge_base.calibration import ESCALATE, Calibration, calibrate, evaluate, load_labelled
+from knowledge_base.calibration import ESCALATE, Calibration, calibrate, evaluate
 from knowledge_base.faq_file import BUNDLED_FAQ_DIR, load_faq_path
+from knowledge_base.labelled import load_labelled
 from knowledge_base.matcher import FaqMatcher
 
 LABELLED_DIR = Path(knowledge_base.__file__).resolve().parent / "labelled"

@@ -9,15 +9,14 @@ import pytest
 from bot.core.types import Decision, MatchThresholds
 from knowledge_base.calibration import (
     CONFIDENCE_FEATURES,
-    LabelledFileError,
     calibrate,
     evaluate,
     fit_confidence,
     format_confidence,
-    load_labelled,
     rank_labelled,
 )
 from knowledge_base.confidence import confidence, decision_features
+from knowledge_base.labelled import LabelledFileError, load_labelled
 from knowledge_base.matcher import FaqMatcher
 from tests.test_matcher import FAQ
 

@@ -331,7 +331,8 @@ def kb_calibrate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Choose the matcher's thresholds from labelled questions and store them in the database."""
-    from knowledge_base.calibration import LabelledFileError, calibrate, evaluate, load_labelled
+    from knowledge_base.calibration import calibrate, evaluate
+    from knowledge_base.labelled import LabelledFileError, load_labelled
     from knowledge_base.matcher import FaqMatcher
 
     if file is None and not from_history:
