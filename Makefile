@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-delivery bench-load fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py -k "hostile or count" -s
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+bench-delivery: $(STAMP)
+	$(BIN)/python -m benchmarks.delivery
+
+bench-load: $(STAMP)
+	$(BIN)/python -m benchmarks.load
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -6,32 +6,42 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.conversation.user_side import UserSide
 from bot.core.ports import Channel, Clock, DeskDirectory, Sender, UnitOfWorkFactory
-from bot.core.types import ChannelAddress, FaqEntry, InboundMessage, MatchThresholds, UserRef
-from bot.delivery.dispatcher import OutboxDispatcher
+from bot.core.types import ChannelAddress, FaqEntry, InboundMessage, UserRef
+from bot.delivery.dispatcher import DeliveryPolicy, OutboxDispatcher
 from bot.desk.desk_side import DeskSide
 from bot.engine.engine import HelpdeskEngine
+from bot.engine.flood import FloodGuard
+from bot.engine.ordering import RoleCache
 from bot.engine.turn import EngineConfig
 from bot.faq.importing import import_entries
-from bot.faq.index import THRESHOLDS_SETTING, FaqIndex
+from bot.faq.index import THRESHOLDS_SETTING, FaqIndex, calibration_record, faq_fingerprint
 from bot.faq_admin.commands import install_faq_admin
 from bot.jobs.helpdesk_jobs import HelpdeskJobs, JobConfig
 from bot.jobs.scheduler import run_jobs
+from bot.observability.metrics import observe_match, observe_turn
+from bot.observability.pages import HelpdeskStatusPages
 from bot.reports.model import ReportOptions
 from bot.settings import Settings
 from bot.sla.policy import build_policy
+from bot.workers.lease import DatabaseLease
 from knowledge_base.faq_file import load_faq_path
-from knowledge_base.matcher import FaqMatcher
-from storage.database import make_engine, upgrade
+from storage.database import current_heads, head_revisions, held_lock, is_memory_url, make_engine, upgrade
 from storage.uow import sql_uow_factory
+
+if TYPE_CHECKING:
+    from knowledge_base.embeddings import Progress
+    from knowledge_base.semantic import SemanticMatcher
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +66,7 @@ class Helpdesk:
     engine: HelpdeskEngine
     dispatcher: OutboxDispatcher
     channels: list[Channel] = field(default_factory=list)
+    status_pages: HelpdeskStatusPages | None = None
 
 
 def uow_factory_for(settings: Settings) -> UnitOfWorkFactory:
@@ -68,28 +79,61 @@ def bundled_faq_entries(settings: Settings) -> list[FaqEntry]:
     return load_faq_path(Path(settings.helpdesk_faq_path) if settings.helpdesk_faq_path else BUNDLED_FAQ)
 
 
-def prepare_database(settings: Settings) -> UnitOfWorkFactory:
-    """Apply migrations and load the starting FAQ when the database has none."""
+def make_matcher(settings: Settings) -> SemanticMatcher:
+    """The matcher ``HELPDESK_MATCHER`` chooses; phrasing vectors are kept in the database."""
+    from knowledge_base.embeddings import EmbeddingCache
+    from knowledge_base.encoders import make_encoder
+    from knowledge_base.semantic import SemanticMatcher
+    from storage.embeddings import SqlEmbeddingStore
+
+    encoder = make_encoder(settings.helpdesk_matcher, settings.helpdesk_matcher_threads or None)
+    cache = None
+    if encoder is not None:
+        store = (
+            None
+            if is_memory_url(settings.database_url)
+            else SqlEmbeddingStore(make_engine(settings.database_url))
+        )
+        cache = EmbeddingCache(encoder, store)
+    return SemanticMatcher(cache, default_lang=settings.helpdesk_language)
+
+
+def prepare_database(settings: Settings, progress: Progress | None = None) -> UnitOfWorkFactory:
+    """Apply migrations and load the starting FAQ when the database has none (with the thresholds
+    fitted to it for the configured matcher; ``progress`` follows the encoding of its phrasings)."""
     upgrade(settings.database_url)
     factory = uow_factory_for(settings)
-    with factory() as uow:
-        if not uow.faq.all() and not uow.faq.revision():
-            entries = bundled_faq_entries(settings)
-            summary = import_entries(uow, entries, author="system:bootstrap")
-            if not settings.helpdesk_faq_path and BUNDLED_LABELLED.exists():
-                uow.faq.set_setting(THRESHOLDS_SETTING, asdict(bundled_thresholds(entries, settings)))
-            uow.commit()
-            log.info("loaded the starting FAQ: %s", summary)
+    # Workers starting together on an empty database: one loads the FAQ and fits its thresholds,
+    # the others wait here and then find both (not an FAQ without its thresholds).
+    with held_lock(settings.database_url, "bootstrap:faq"):
+        with factory() as uow:
+            fresh = not uow.faq.all() and not uow.faq.revision()
+            if fresh:
+                entries = bundled_faq_entries(settings)
+                summary = import_entries(uow, entries, author="system:bootstrap")
+                uow.commit()
+                log.info("loaded the starting FAQ: %s", summary)
+        if fresh and not settings.helpdesk_faq_path and BUNDLED_LABELLED.exists():
+            # Outside the transaction: the semantic matcher encodes every phrasing here, once.
+            record = bundled_thresholds(entries, settings, progress)
+            with factory() as uow:
+                uow.faq.set_setting(THRESHOLDS_SETTING, record)
+                uow.commit()
     return factory
 
 
-def bundled_thresholds(entries: Sequence[FaqEntry], settings: Settings) -> MatchThresholds:
-    """Thresholds calibrated on the labelled queries shipped with the bundled FAQ."""
+def bundled_thresholds(
+    entries: Sequence[FaqEntry], settings: Settings, progress: Progress | None = None
+) -> dict[str, object]:
+    """The stored thresholds record for the bundled FAQ: calibrated on the labelled queries shipped
+    with it, for the configured matcher."""
     from knowledge_base.calibration import calibrate
     from knowledge_base.labelled import load_labelled
 
-    matcher = FaqMatcher(entries, default_lang=settings.helpdesk_language)
-    return calibrate(matcher, load_labelled(BUNDLED_LABELLED)).thresholds
+    matcher = make_matcher(settings)
+    matcher.rebuild(entries, progress=progress)
+    thresholds = calibrate(matcher, load_labelled(BUNDLED_LABELLED)).thresholds
+    return calibration_record(thresholds, matcher.kind, faq_fingerprint(entries), "bundled")
 
 
 def desk_address(settings: Settings) -> ChannelAddress:
@@ -132,6 +176,18 @@ def assemble_engine(
     return engine
 
 
+def flood_guard(settings: Settings) -> FloodGuard | None:
+    """Flood control from the settings (None when both rates are empty)."""
+    if not settings.helpdesk_rate_limit.strip() and not settings.helpdesk_desk_rate_limit.strip():
+        return None
+    unlimited = "1000000/second"
+    return FloodGuard(
+        settings.helpdesk_rate_limit.strip() or unlimited,
+        settings.helpdesk_desk_rate_limit.strip() or unlimited,
+        settings.helpdesk_rate_limit_storage,
+    )
+
+
 def build(
     settings: Settings,
     uow_factory: UnitOfWorkFactory,
@@ -144,7 +200,7 @@ def build(
 ) -> Helpdesk:
     """Wire engine, FAQ index and dispatcher around the given senders."""
     clock = clock or SystemClock()
-    faq = FaqIndex(uow_factory, FaqMatcher(default_lang=settings.helpdesk_language))
+    faq = FaqIndex(uow_factory, make_matcher(settings))
     faq.refresh(force=True)
     dispatcher_box: list[OutboxDispatcher] = []
     engine = assemble_engine(
@@ -155,12 +211,49 @@ def build(
         directories=directories,
         wake_dispatcher=lambda: dispatcher_box[0].wake() if dispatcher_box else None,
     )
+    engine.flood = flood_guard(settings)
     dispatcher = OutboxDispatcher(
-        uow_factory, senders, clock, engine, max_attempts=settings.outbox_max_attempts, chat_ids=chat_ids
+        uow_factory, senders, clock, engine, delivery_policy(settings), chat_ids=chat_ids
     )
     dispatcher_box.append(dispatcher)
+    engine.role_cache = RoleCache(settings.helpdesk_role_cache_seconds)
     install_faq_admin(engine)
-    return Helpdesk(settings, uow_factory, faq, engine, dispatcher, list(channels))
+    engine.on_turn = observe_turn
+    faq.on_match = observe_match
+    pages = HelpdeskStatusPages(uow_factory, channels, lambda: migrations_current(settings))
+    for channel in channels:
+        share_polling(channel, uow_factory, settings)
+        if hasattr(channel, "status_pages"):
+            channel.status_pages = pages
+    return Helpdesk(settings, uow_factory, faq, engine, dispatcher, list(channels), pages)
+
+
+def migrations_current(settings: Settings) -> bool:
+    """Whether the database is at the newest migration of every branch this code ships."""
+    if is_memory_url(settings.database_url):
+        return True  # migrated by this very process (it lives only as long as the process)
+    return current_heads(settings.database_url) == head_revisions()
+
+
+def share_polling(channel: Channel, uow_factory: UnitOfWorkFactory, settings: Settings) -> None:
+    """A polling channel (Telegram) polls only while this process holds the poller lease, so
+    several processes on one database never poll at once; its long polls fit inside the lease."""
+    if getattr(channel, "mode", "") != "polling" or not hasattr(channel, "poll_lease"):
+        return
+    seconds = settings.telegram_poll_lease_seconds
+    lease = DatabaseLease(uow_factory, SystemClock(), f"{channel.platform}-poller", seconds)
+    channel.poll_lease = lease
+    channel.poll_timeout = max(1, min(int(channel.poll_timeout), int(seconds / 2)))  # type: ignore[attr-defined]
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """How long and how often the outbox retries, from the ``OUTBOX_*`` settings."""
+    return DeliveryPolicy(
+        give_up_after=timedelta(hours=settings.outbox_give_up_hours),
+        lease_seconds=settings.outbox_lease_seconds,
+        probe_seconds=settings.outbox_probe_seconds,
+        alert_after=timedelta(minutes=settings.outbox_alert_minutes),
+    )
 
 
 def platform_channels(settings: Settings) -> list[Channel]:
@@ -206,13 +299,36 @@ async def run_channels(settings: Settings) -> None:
     senders = {c.platform: c.sender for c in channels}
     directories = {c.platform: c.directory for c in channels if c.directory is not None}
     helpdesk = build(settings, uow_factory, senders, directories=directories, channels=channels)
-    await _serve(helpdesk, asyncio.Event().wait())
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on some platforms
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await _serve(helpdesk, stop.wait())
+
+
+def workers_refusal(settings: Settings, workers: int, channels: Sequence[Channel]) -> str | None:
+    """Why ``workers`` processes cannot run with these settings (None when they can)."""
+    if workers <= 1:
+        return None
+    if make_engine(settings.database_url).dialect.name == "sqlite":
+        return (
+            "Several workers need PostgreSQL (DATABASE_URL=postgresql+psycopg://...): SQLite is for one "
+            "process. Start without --workers, or point DATABASE_URL at PostgreSQL."
+        )
+    if not channels:
+        return "Several workers serve Telegram or Slack; no chat tokens are set (the console is one process)."
+    return None
 
 
 async def _serve(helpdesk: Helpdesk, foreground: Awaitable[object]) -> None:
     """Start channels, the dispatcher and the background jobs; run ``foreground`` to its end."""
     tasks = [asyncio.create_task(helpdesk.dispatcher.run_forever(poll_seconds=0.5))]
     scheduler = start_jobs(helpdesk)
+    status_server = None
+    if helpdesk.settings.helpdesk_status_listen.strip() and helpdesk.status_pages is not None:
+        from handlers.status_routes import StatusServer
+
+        status_server = StatusServer(helpdesk.status_pages, helpdesk.settings.helpdesk_status_listen)
+        await status_server.start()
     for channel in helpdesk.channels:
         await channel.start(helpdesk.engine)
     try:
@@ -224,6 +340,8 @@ async def _serve(helpdesk: Helpdesk, foreground: Awaitable[object]) -> None:
                 await channel.stop()
         if scheduler is not None:
             scheduler()
+        if status_server is not None:
+            await status_server.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -248,6 +366,7 @@ def job_config(settings: Settings) -> JobConfig:
         settings.helpdesk_timezone,
         settings.sla_first_response_minutes,
         settings.sla_resolution_minutes,
+        settings.sla_priority_hours,
     )
     options = ReportOptions(
         policy=policy,
@@ -264,6 +383,7 @@ def job_config(settings: Settings) -> JobConfig:
         followup_close_days=settings.followup_close_days,
         followup_reopen_days=settings.followup_reopen_days,
         rating_reminder_hours=settings.rating_reminder_hours,
+        retention_days=settings.data_retention_days,
         owner=f"{socket.gethostname()}:{os.getpid()}",
     )
 

@@ -38,12 +38,28 @@ class Settings(BaseSettings):
     helpdesk_desk: str = Field(default="", alias="HELPDESK_DESK")
     helpdesk_note_prefix: str = Field(default="!", alias="HELPDESK_NOTE_PREFIX")
     helpdesk_faq_path: str = Field(default="", alias="HELPDESK_FAQ_PATH")
+    helpdesk_matcher: str = Field(default="semantic", alias="HELPDESK_MATCHER")
+    helpdesk_matcher_threads: int = Field(default=1, alias="HELPDESK_MATCHER_THREADS")
     helpdesk_feedback_window_minutes: int = Field(default=60, alias="HELPDESK_FEEDBACK_WINDOW_MINUTES")
     # First-response targets in minutes per priority, used to tell users what to expect.
     sla_first_response_minutes: str = Field(
         default="urgent=15,high=60,normal=240,low=480", alias="SLA_FIRST_RESPONSE_MINUTES"
     )
-    outbox_max_attempts: int = Field(default=6, alias="OUTBOX_MAX_ATTEMPTS")
+    # Delivery: temporary errors are retried until this many hours after the message was decided;
+    # a worker's lease on a message lasts this many seconds (renewed while it sends); during an
+    # outage the platform is probed this often; the desk is told after this many minutes.
+    outbox_give_up_hours: float = Field(default=24.0, gt=0, alias="OUTBOX_GIVE_UP_HOURS")
+    outbox_lease_seconds: float = Field(default=10.0, gt=0, alias="OUTBOX_LEASE_SECONDS")
+    outbox_probe_seconds: float = Field(default=10.0, gt=0, alias="OUTBOX_PROBE_SECONDS")
+    outbox_alert_minutes: float = Field(default=3.0, ge=0, alias="OUTBOX_ALERT_MINUTES")
+    # Flood control: how many messages and button presses one person may have processed, as
+    # "N/period" joined with ";" (periods: second, minute, hour, "10 seconds"); empty: unlimited.
+    helpdesk_rate_limit: str = Field(default="8/10 seconds;40/minute", alias="HELPDESK_RATE_LIMIT")
+    helpdesk_desk_rate_limit: str = Field(
+        default="20/10 seconds;120/minute", alias="HELPDESK_DESK_RATE_LIMIT"
+    )
+    # Where the counts live: memory:// for one process, redis://host:6379/0 when several share the work.
+    helpdesk_rate_limit_storage: str = Field(default="memory://", alias="HELPDESK_RATE_LIMIT_STORAGE")
 
     # --- Reports and SLA ------------------------------------------------------------------
     # Where recaps are posted (platform:chat_id, e.g. telegram:-100123, slack:C0123, console:desk);
@@ -61,6 +77,10 @@ class Settings(BaseSettings):
     )
     # Opening hours the SLA clocks run in ("mon-fri 08:00-17:00", "24/7", segments joined with ;).
     business_hours: str = Field(default="mon-fri 08:00-17:00", alias="BUSINESS_HOURS")
+    # Opening hours per priority where they differ from BUSINESS_HOURS: "urgent=24/7" (incidents
+    # do not wait for Monday); several joined with |, e.g. "urgent=24/7|high=mon-sat 07:00-21:00".
+    # A 24/7 priority ignores HOLIDAYS too.
+    sla_priority_hours: str = Field(default="urgent=24/7", alias="SLA_PRIORITY_HOURS")
     # Days the desk is closed: comma-separated YYYY-MM-DD.
     holidays: str = Field(default="", alias="HOLIDAYS")
     # An unclaimed ticket is re-announced this many minutes before its first-response target.
@@ -74,8 +94,20 @@ class Settings(BaseSettings):
     followup_reopen_days: int = Field(default=14, alias="FOLLOWUP_REOPEN_DAYS")
     # Hours after resolution before one reminder to rate a ticket (0 disables).
     rating_reminder_hours: int = Field(default=24, alias="RATING_REMINDER_HOURS")
+    # Days after which message texts (and closed tickets' texts) are purged; 0 keeps them.
+    data_retention_days: int = Field(default=0, ge=0, alias="DATA_RETENTION_DAYS")
     # How often the SLA and follow-up jobs look at the tickets.
     jobs_interval_seconds: int = Field(default=60, alias="JOBS_INTERVAL_SECONDS")
+
+    # --- Processes --------------------------------------------------------------------------
+    # Worker processes `helpdesk run` starts (more than one needs PostgreSQL); they share the
+    # webhook ports.
+    helpdesk_workers: int = Field(default=1, ge=1, le=64, alias="HELPDESK_WORKERS")
+    # host:port of a server with only /healthz and /metrics (empty: none; the webhook servers
+    # serve both anyway).
+    helpdesk_status_listen: str = Field(default="", alias="HELPDESK_STATUS_LISTEN")
+    # Seconds a desk-membership answer from the platform is trusted before it is asked again.
+    helpdesk_role_cache_seconds: float = Field(default=60, ge=0, alias="HELPDESK_ROLE_CACHE_SECONDS")
 
     # --- Telegram -------------------------------------------------------------------------
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
@@ -88,6 +120,13 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = Field(default="0.0.0.0:8443", alias="TELEGRAM_WEBHOOK_LISTEN")
     telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
+    # Polling with several processes: the poller renews its lease this often; another process
+    # takes over once it lapsed (long polls last half of it).
+    telegram_poll_lease_seconds: float = Field(default=20, ge=2, alias="TELEGRAM_POLL_LEASE_SECONDS")
+    # Webhook: how many updates Telegram may send at once (1-100).
+    telegram_webhook_max_connections: int = Field(
+        default=40, ge=1, le=100, alias="TELEGRAM_WEBHOOK_MAX_CONNECTIONS"
+    )
 
     # --- Slack ----------------------------------------------------------------------------
     slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
@@ -109,7 +148,13 @@ class Settings(BaseSettings):
             raise ValueError("HELPDESK_LANGUAGE must be 'id' or 'en'")
         return value
 
-    @field_validator("business_hours", "holidays", "sla_resolution_minutes", "sla_first_response_minutes")
+    @field_validator(
+        "business_hours",
+        "holidays",
+        "sla_resolution_minutes",
+        "sla_first_response_minutes",
+        "sla_priority_hours",
+    )
     @classmethod
     def _check_sla(cls, value: str, info: ValidationInfo) -> str:
         from bot.sla import policy as sla
@@ -119,11 +164,24 @@ class Settings(BaseSettings):
             "holidays": sla.parse_holidays,
             "sla_resolution_minutes": sla.parse_targets,
             "sla_first_response_minutes": sla.parse_targets,
+            "sla_priority_hours": sla.parse_priority_hours,
         }
         try:
             checks[info.field_name or ""](value)
         except sla.SlaConfigError as error:
             raise ValueError(str(error)) from error
+        return value
+
+    @field_validator("helpdesk_rate_limit", "helpdesk_desk_rate_limit")
+    @classmethod
+    def _check_rates(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as error:
+                raise ValueError(f"cannot read the rate {value!r}; e.g. 8/10 seconds;40/minute") from error
         return value
 
     def first_response_minutes(self) -> dict[str, int]:

@@ -94,7 +94,7 @@ def parse_line(
     event_id = uuid.uuid4().hex
     if not text:
         return None
-    if shown is not None and text.isdigit() and 1 <= int(text) <= len(shown.buttons):
+    if shown is not None and text.isascii() and text.isdigit() and 1 <= int(text) <= len(shown.buttons):
         button = shown.buttons[int(text) - 1]
         return ButtonPress(address, sender, button.action, button.value, shown.message_id, event_id)
     command_match = _COMMAND.match(text)

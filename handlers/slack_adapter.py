@@ -11,8 +11,9 @@ Inbound, the adapter turns Slack events into the core's value types and calls ``
   acknowledgement (``process_before_response``), so an event is acknowledged only once the engine
   has stored it; a redelivery (``X-Slack-Retry-Num``) carries the same ``event_id`` and is dropped
   by the engine.
-- Block Kit buttons and the ``/helpdesk`` slash command: acknowledged at once (Slack allows three
-  seconds), the work runs afterwards.
+- Block Kit buttons and the ``/helpdesk`` slash command: handled before the acknowledgement too,
+  for up to ``ACK_WAIT_SECONDS`` (Slack allows three seconds and does not resend these); slower
+  work goes on after the ack.
 - ``app_home_opened``: the App Home tab lists the user's open tickets (read through the engine's
   query port, never from storage).
 
@@ -43,7 +44,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackClientError
 
 from bot import texts
-from bot.core.ports import DeskDirectory, EventSink, Sender
+from bot.core.ports import DeskDirectory, EventSink, Sender, StatusPages
 from bot.core.types import (
     Attachment,
     Button,
@@ -61,6 +62,7 @@ from handlers.slack_format import (
     mrkdwn_to_plain,
     strip_mention,
 )
+from handlers.status_routes import add_status_routes, bound_port
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -165,6 +167,7 @@ class SlackChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
+        self.status_pages: StatusPages | None = None  # /healthz and /metrics on the HTTP server
         self.http_port: int | None = None
         self._register()
 
@@ -179,6 +182,11 @@ class SlackChannel:
             api_url=settings.slack_api_url,
             http_listen=settings.slack_http_listen,
         )
+
+    @property
+    def connected(self) -> bool:
+        """Whether events can arrive (Socket Mode connected, or the HTTP server listening)."""
+        return self._socket is not None or self._runner is not None
 
     @property
     def socket_mode(self) -> bool:
@@ -197,11 +205,13 @@ class SlackChannel:
         host, _, port = self.http_listen.rpartition(":")
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self._http_events)
+        add_status_routes(web_app, self.status_pages)
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host or "0.0.0.0", int(port or 3000))
+        # SO_REUSEPORT: the workers of one host share the port (the kernel spreads connections).
+        site = web.TCPSite(self._runner, host or "0.0.0.0", int(port or 3000), reuse_port=True)
         await site.start()
-        self.http_port = _bound_port(self._runner) or int(port or 3000)
+        self.http_port = bound_port(self._runner) or int(port or 3000)
         log.info("Slack: listening for events on %s:%s%s", host or "0.0.0.0", self.http_port, EVENTS_PATH)
 
     async def stop(self) -> None:
@@ -257,14 +267,22 @@ class SlackChannel:
         self._spawn(self.publish_home(str(event["user"])))
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        await self._before_ack(self._command(command))
         await ack()
-        self._spawn(self._command(command))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         press = await self.button_press(body)
         if press is not None:
-            self._spawn(self._handle(press))
+            await self._before_ack(self._handle(press))
+        await ack()
+
+    async def _before_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        """Start ``work`` and give it up to ``ACK_WAIT_SECONDS`` before the acknowledgement: a
+        press or command is then normally stored before Slack hears of it, so a worker killed
+        right after the ack loses nothing. Slack wants the ack within three seconds, so slower
+        work goes on after it."""
+        task = self._spawn(work)
+        await asyncio.wait({task}, timeout=ACK_WAIT_SECONDS)
 
     # -------------------------------------------------------------------------- translation
     async def message_event(
@@ -440,10 +458,11 @@ class SlackChannel:
         summary = self._sink.open_tickets_for(UserRef(SLACK, user_id))
         await call_api(self.client.views_publish, user_id=user_id, view=home_view(summary))
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -452,6 +471,9 @@ class SlackChannel:
 
 
 # ------------------------------------------------------------------------------------ helpers
+ACK_WAIT_SECONDS = 2.0
+
+
 def _action_pattern() -> re.Pattern[str]:
     return re.compile("^" + re.escape(ACTION_PREFIX))
 
@@ -476,10 +498,3 @@ def _attachments(event: dict[str, Any]) -> tuple[Attachment, ...]:
         if ref:
             found.append(Attachment(kind, ref, str(item.get("name") or item.get("title") or "")))
     return tuple(found)
-
-
-def _bound_port(runner: web.AppRunner) -> int | None:
-    for address in runner.addresses:
-        if isinstance(address, tuple) and len(address) >= 2:
-            return int(address[1])
-    return None

@@ -7,7 +7,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -27,15 +28,6 @@ from handlers.slack_format import (
     fallback_text,
     message_blocks,
 )
-
-if TYPE_CHECKING:
-    pass
-
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -103,6 +95,16 @@ def split_chat_id(chat_id: str) -> tuple[str, str | None]:
     """``(channel, thread_ts)`` from a chat id (``thread_ts`` only for mention conversations)."""
     channel, _, thread = chat_id.partition("/")
     return channel, thread or None
+
+
+DELIVERY_EVENT = "helpdesk_delivery"
+
+
+def delivery_metadata(message: OutboundMessage) -> dict[str, Any] | None:
+    """Slack message metadata carrying the outbox delivery key, so a post can be found again."""
+    if not message.delivery_key:
+        return None
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"key": message.delivery_key}}
 
 
 # ------------------------------------------------------------------------------------ sender
@@ -187,6 +189,7 @@ class SlackSender:
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=delivery_metadata(message),
         )
         return SendReceipt(address, str(response.get("ts") or ""))
 
@@ -204,11 +207,53 @@ class SlackSender:
             blocks=message_blocks(first.text, first.buttons, notes),
             unfurl_links=False,
             unfurl_media=False,
+            metadata=delivery_metadata(first),
         )
         ts = str(response.get("ts") or "")
         if not ts:
             raise DeliveryError("chat.postMessage returned no ts")
         return SendReceipt(where.in_thread(ts), ts)
+
+    async def find_delivered(self, message: OutboundMessage, since: datetime) -> SendReceipt | None:
+        """The message posted with ``message``'s delivery key since ``since``, if Slack has it.
+
+        Every new post carries its key as message metadata; after a worker died between posting and
+        recording, the channel's (or thread's) recent history tells whether the post went out.
+        Edits, reactions, ephemeral messages and uploads are not looked up (an edit or a reaction
+        repeated does no harm; the others carry no metadata).
+        """
+        if not message.delivery_key or message.edit_message_id or message.reaction:
+            return None
+        if message.ephemeral_user_id or message.image is not None:
+            return None
+        channel = await self._channel(message.address.chat_id)
+        thread_ts = (
+            None
+            if message.thread_title
+            else (message.address.thread_id or split_chat_id(message.address.chat_id)[1])
+        )
+        oldest = f"{since.timestamp() - 1:.6f}"
+        if thread_ts:
+            method = self.client.conversations_replies
+            response = await call_api(
+                method, channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        else:
+            response = await call_api(
+                self.client.conversations_history,
+                channel=channel,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+            )
+        for posted in response.get("messages") or []:
+            payload = (posted.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == message.delivery_key:
+                ts = str(posted.get("ts") or "")
+                if message.thread_title:
+                    return SendReceipt(message.address.in_thread(ts), ts)
+                return SendReceipt(message.address, ts)
+        return None
 
     async def _upload_image(self, message: OutboundMessage, channel: str, text: str) -> SendReceipt:
         assert message.image is not None

@@ -52,9 +52,10 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot import texts
-from bot.core.ports import DeskDirectory, EventSink, Sender
+from bot.core.ports import DeskDirectory, EventSink, Lease, Sender, StatusPages
 from bot.core.types import UserRef
 from bot.settings import Settings
+from handlers.status_routes import add_status_routes, bound_port
 from handlers.telegram_adapter_sender import (
     PLATFORM,
     TelegramSender,
@@ -69,13 +70,12 @@ ALLOWED_UPDATES = ("message", "callback_query")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-USER_COMMANDS = ("start", "help", "ticket", "status", "cancel", "lang")
+USER_COMMANDS = ("start", "help", "ticket", "status", "cancel", "lang", "mydata", "forget")
 
 DESK_COMMANDS = ("claim", "resolve", "priority", "note", "reply", "tickets", "help")
 
 COMMAND_LANGUAGES = (("en", None), ("id", "id"))  # (texts language, Telegram language_code)
 
-WEBHOOK_MAX_CONNECTIONS = 1  # one update at a time keeps each chat's messages in order
 
 MEMBER_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER})
 
@@ -148,6 +148,7 @@ class TelegramChannel:
         webhook_listen: str = "0.0.0.0:8443",
         webhook_url: str = "",
         webhook_secret: str = "",
+        webhook_max_connections: int = 40,
         desk_language: str = "id",
         poll_timeout: int = 25,
         retry_seconds: float = 1.0,
@@ -165,6 +166,7 @@ class TelegramChannel:
         self.webhook_listen = webhook_listen
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
+        self.webhook_max_connections = webhook_max_connections
         self.desk_language = desk_language
         self.poll_timeout = poll_timeout
         self.retry_seconds = retry_seconds
@@ -183,6 +185,12 @@ class TelegramChannel:
         self._task: asyncio.Task[None] | None = None
         self._poll_call: asyncio.Task[Any] | None = None
         self._runner: web.AppRunner | None = None
+        # Polling with several processes: only the holder of this lease polls (set by the
+        # composition root); the others stand by, checking every ``standby_seconds``.
+        self.poll_lease: Lease | None = None
+        self.standby_seconds = 2.0
+        # /healthz and /metrics on the webhook server (set by the composition root).
+        self.status_pages: StatusPages | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
 
@@ -213,6 +221,7 @@ class TelegramChannel:
             webhook_listen=settings.telegram_webhook_listen,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret,
+            webhook_max_connections=settings.telegram_webhook_max_connections,
             desk_language=settings.helpdesk_language,
         )
 
@@ -252,18 +261,20 @@ class TelegramChannel:
         if self.mode == "polling" and self._prepared and self._offset is not None:
             with contextlib.suppress(Exception):  # confirm processed updates; harmless if it fails
                 await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        if self.poll_lease is not None:
+            await self.poll_lease.release()
         await self.application.shutdown()  # a no-op when it was never initialised
         self._prepared = False
 
     @property
+    def connected(self) -> bool:
+        """Whether Telegram answered (getMe, webhook set or removed); for ``/healthz``."""
+        return self._prepared
+
+    @property
     def webhook_port(self) -> int | None:
         """The port the webhook server listens on (useful with port 0)."""
-        if self._runner is None:
-            return None
-        for address in self._runner.addresses:
-            if isinstance(address, tuple) and len(address) >= 2:
-                return int(address[1])
-        return None
+        return bound_port(self._runner)
 
     async def _prepare(self) -> None:
         await self.application.initialize()
@@ -275,7 +286,7 @@ class TelegramChannel:
                 self.webhook_url,
                 secret_token=self.webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES),
-                max_connections=WEBHOOK_MAX_CONNECTIONS,
+                max_connections=self.webhook_max_connections,
             )
         self._prepared = True
 
@@ -328,6 +339,11 @@ class TelegramChannel:
         was processed (or given up after ``max_update_attempts``)."""
         failures = 0
         while not self._stopping.is_set():
+            if self.poll_lease is not None and not await self.poll_lease.hold():
+                self._offset = None  # the next poller confirms from where Telegram stands
+                if await self._pause(self.standby_seconds):
+                    return
+                continue
             self._poll_call = asyncio.create_task(
                 self.bot.get_updates(
                     offset=self._offset, timeout=self.poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
@@ -355,7 +371,12 @@ class TelegramChannel:
             finally:
                 self._poll_call = None
             failures = 0
+            renewed = time.monotonic()
             for update in updates:
+                if self.poll_lease is not None and time.monotonic() - renewed > self.poll_timeout:
+                    if not await self.poll_lease.hold():
+                        break  # taken over meanwhile: the rest stays unconfirmed for the new poller
+                    renewed = time.monotonic()
                 if not await self._process_with_retries(update):
                     return  # stopping: this update stays unconfirmed and comes again
                 self._offset = update.update_id + 1
@@ -413,9 +434,12 @@ class TelegramChannel:
         path = urlsplit(self.webhook_url).path or "/"
         app = web.Application()
         app.router.add_post(path, self._on_webhook)
+        add_status_routes(app, self.status_pages)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        # SO_REUSEPORT: the workers of one host listen on the same port; the kernel spreads the
+        # connections among them.
+        await web.TCPSite(self._runner, host, port, reuse_port=True).start()
         log.info("Telegram webhook listening on %s:%s%s", host, self.webhook_port, path)
 
     async def _stop_server(self) -> None:

@@ -43,19 +43,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from bot.core.types import Candidate, MatchThresholds
 from knowledge_base.confidence import decision_features
-from knowledge_base.matcher import FaqMatcher
 
 ESCALATE = "escalate"
 
 MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
 
-CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy")
+CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "semantic")
 """Decision features a fitted confidence may weigh (see :func:`knowledge_base.matcher.decision_features`)."""
 
 MIN_CLASS_ITEMS = 8
@@ -191,12 +190,23 @@ _Ranked = RankedItems
 """Former private name, kept for callers of ``calibrate``/``evaluate``'s ``_ranked``."""
 
 
-def rank_labelled(matcher: FaqMatcher, labelled: Sequence[tuple[str, str]]) -> RankedItems:
+class Ranker(Protocol):
+    """What calibration needs of a matcher (the lexical and the semantic one both fit)."""
+
+    @property
+    def thresholds(self) -> MatchThresholds: ...
+
+    def set_thresholds(self, thresholds: MatchThresholds) -> None: ...
+
+    def rank(self, text: str, lang: str | None = None, k: int = 5) -> list[Candidate]: ...
+
+
+def rank_labelled(matcher: Ranker, labelled: Sequence[tuple[str, str]]) -> RankedItems:
     """Rank every labelled item once (reuse the result with ``calibrate``/``evaluate``'s ``_ranked``)."""
-    return _ranked_from([matcher.rank(text, k=5) for text, _ in labelled], [e for _, e in labelled])
+    return ranked_from([matcher.rank(text, k=5) for text, _ in labelled], [e for _, e in labelled])
 
 
-def _ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str]) -> RankedItems:
+def ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str]) -> RankedItems:
     def score(cands: Sequence[Candidate], i: int) -> float:
         return cands[i].score if len(cands) > i else 0.0
 
@@ -367,7 +377,7 @@ def fit_confidence(r: RankedItems, l2: float = 1.0) -> dict[str, float]:
 
 
 def calibrate(
-    matcher: FaqMatcher,
+    matcher: Ranker,
     labelled: Sequence[tuple[str, str]],
     max_wrong_rate: float = 0.05,
     apply: bool = False,
@@ -393,7 +403,7 @@ def calibrate(
 
 
 def evaluate(
-    matcher: FaqMatcher,
+    matcher: Ranker,
     labelled: Sequence[tuple[str, str]],
     thresholds: MatchThresholds | None = None,
     max_wrong_rate: float = 0.05,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.types import Candidate
 
-DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover")
+DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover", "semantic")
 """Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
 
 ODDS_LIMIT = 30.0
@@ -18,8 +18,8 @@ ODDS_LIMIT = 30.0
 def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
     """The decision features of a ranking (best first), all on the scale ``--explain`` shows.
 
-    ``score``: the best score; ``margin``: its lead over the runner-up; ``odds``, ``fuzzy`` and
-    ``cover``: those components of the best candidate (0 when a ranking lacks them).
+    ``score``: the best score; ``margin``: its lead over the runner-up; ``odds``, ``fuzzy``,
+    ``cover`` and ``semantic``: those components of the best candidate (0 when a ranking lacks them).
     """
     if not candidates:
         return dict.fromkeys(DECISION_FEATURES, 0.0)
@@ -32,6 +32,7 @@ def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
         "odds": float(parts.get("odds", 0.0)),
         "fuzzy": float(parts.get("fuzzy", 0.0)),
         "cover": float(parts.get("cover", 0.0)),
+        "semantic": float(parts.get("semantic", 0.0)),
     }
 
 

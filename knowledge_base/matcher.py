@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -321,7 +322,11 @@ class FaqMatcher:
             "_sims": sims,
         }
 
-    def _score_entries(self, norm: str, lang: str) -> list[Candidate]:
+    def score_entries(
+        self, norm: str, lang: str, include: Sequence[int] | np.ndarray = ()
+    ) -> list[Candidate]:
+        """Candidates for the normalised text ``norm``, best first: the lexically best few, plus
+        the entries at the indexes ``include`` (e.g. the semantically best ones), all scored."""
         comps = self._components(norm, lang)
         if comps is None:
             return []
@@ -330,6 +335,8 @@ class FaqMatcher:
         n_entries = base.size
         top = min(n_entries, max(w.fuzzy_top, MAX_CANDIDATES))
         order = np.argpartition(-base, top - 1)[:top] if top < n_entries else np.arange(n_entries)
+        if len(include):
+            order = np.unique(np.concatenate([order, np.asarray(include, dtype=np.int64)]))
         sims = comps["_sims"]
         z = comps["_z"]
         exp_z = np.exp(z)
@@ -374,13 +381,21 @@ class FaqMatcher:
         cands.sort(key=lambda c: -c.score)
         return cands
 
+    def entry_index(self) -> np.ndarray:
+        """For every indexed phrasing (in :meth:`phrasing_texts` order), the index of its entry."""
+        return self._row_entry
+
+    def phrasing_texts(self) -> list[str]:
+        """The normalised text of every indexed phrasing, grouped by entry."""
+        return list(self._row_text)
+
     def rank(self, text: str, lang: str | None = None, k: int = MAX_CANDIDATES) -> list[Candidate]:
         """The ``k`` best candidates for ``text``, best first (empty when nothing is comparable)."""
         norm = normalize((text or "")[:MAX_QUERY_CHARS])
         if not norm or not self._entries:
             return []
         language = lang or detect_language(text[:MAX_QUERY_CHARS], self.default_lang)
-        return self._score_entries(norm, language)[:k]
+        return self.score_entries(norm, language)[:k]
 
     def decide(self, candidates: Sequence[Candidate], thresholds: MatchThresholds | None = None) -> Decision:
         """Apply the thresholds to ranked candidates (see the module doc)."""
@@ -407,18 +422,39 @@ class FaqMatcher:
         language = lang or detect_language(clipped, self.default_lang)
         if not norm or not self._entries:
             return MatchResult(raw, norm, language, Decision.ESCALATE, ())
-        cands = self._score_entries(norm, language)[:MAX_CANDIDATES]
-        weights = self._thresholds.weights
-        if cands and weights:
-            # show the answer confidence with the best candidate's components (for --explain)
-            sure = round(confidence(decision_features(cands), weights), 1)
-            top = cands[0]
-            cands[0] = Candidate(top.entry_id, top.score, (*top.components, ("confidence", sure)))
-        decision = self.decide(cands)
-        if decision is Decision.ESCALATE:
-            return MatchResult(raw, norm, language, decision, ())
-        if decision is Decision.CLARIFY:
-            floor = self._thresholds.clarify
-            close = tuple(c for c in cands[:CLARIFY_CHOICES] if c.score >= floor) or cands[:1]
-            return MatchResult(raw, norm, language, decision, tuple(close))
-        return MatchResult(raw, norm, language, decision, tuple(cands))
+        cands = self.score_entries(norm, language)[:MAX_CANDIDATES]
+        return result_for(self, raw, norm, language, cands)
+
+
+class DecidingMatcher(Protocol):
+    """What :func:`result_for` needs of a matcher."""
+
+    @property
+    def thresholds(self) -> MatchThresholds: ...
+
+    def decide(
+        self, candidates: Sequence[Candidate], thresholds: MatchThresholds | None = None
+    ) -> Decision: ...
+
+
+CLARIFY_SPREAD = 15.0
+"""A choice is offered when its score is within this of the best one (or reaches ``clarify``)."""
+
+
+def result_for(
+    matcher: DecidingMatcher, raw: str, norm: str, lang: str, cands: list[Candidate]
+) -> MatchResult:
+    """The match result for ranked candidates: the decision, the answer confidence on the best
+    candidate (for ``--explain``), and the candidates, always listed whatever the decision (for
+    ``clarify``, the up to three worth offering)."""
+    thresholds = matcher.thresholds
+    if cands and thresholds.weights:
+        sure = round(confidence(decision_features(cands), thresholds.weights), 1)
+        top = cands[0]
+        cands = [Candidate(top.entry_id, top.score, (*top.components, ("confidence", sure))), *cands[1:]]
+    decision = matcher.decide(cands)
+    if decision is Decision.CLARIFY:
+        floor = min(thresholds.clarify, cands[0].score - CLARIFY_SPREAD)
+        close = tuple(c for c in cands[:CLARIFY_CHOICES] if c.score >= floor) or tuple(cands[:1])
+        return MatchResult(raw, norm, lang, decision, close)
+    return MatchResult(raw, norm, lang, decision, tuple(cands))

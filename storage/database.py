@@ -17,8 +17,11 @@ one unit of work may be open at a time.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +30,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, create_engine, event
+from sqlalchemy import Connection, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIGRATION_LOCK_KEY = 0x4844_4D49_4752  # any fixed 64-bit number: "HDMIGR"
 
 
 def all_metadata() -> MetaData:
@@ -52,6 +56,12 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
     return create_engine(parsed, pool_pre_ping=True, echo=echo)
+
+
+def is_memory_url(url: str | URL) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (private to its engine)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and _is_memory(parsed)
 
 
 def _is_memory(url: URL) -> bool:
@@ -111,7 +121,39 @@ def upgrade(url: str | URL | Engine, revision: str = "heads") -> None:
     engine = url if isinstance(url, Engine) else make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Workers starting together: one migrates, the others wait and find it done.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             command.upgrade(_config(connection), revision)
+    finally:
+        if engine is not url:
+            engine.dispose()
+
+
+def lock_key(name: str) -> int:
+    """The 64-bit PostgreSQL advisory-lock key of ``name``."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+@contextmanager
+def held_lock(url: str | URL | Engine, name: str) -> Iterator[None]:
+    """Hold the database-wide lock ``name`` for the block, across transactions: PostgreSQL's
+    session-level advisory lock on a dedicated connection (another process asking for it waits).
+    SQLite needs none: one process, and its write transactions are one at a time."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        key = lock_key(name)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
     finally:
         if engine is not url:
             engine.dispose()

@@ -187,7 +187,10 @@ class OutboxRow(SQLModel, table=True):
     """:class:`bot.core.records.OutboxItem`."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbox_platform_status", "platform", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str
@@ -204,6 +207,38 @@ class OutboxRow(SQLModel, table=True):
     receipt_thread_id: str | None = None
     created_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
+    claimed_by: str | None = None
+    outage_wait: bool = False
+
+
+class DeliveryAttemptRow(SQLModel, table=True):
+    """:class:`bot.core.records.DeliveryAttempt`."""
+
+    __tablename__ = "outbox_attempts"
+    __table_args__ = (UniqueConstraint("outbox_id", "attempt", name="uq_outbox_attempts_attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)
+    attempt: int
+    worker: str
+    started_at: datetime | None = _ts()
+    outcome: str = "sending"
+    finished_at: datetime | None = _ts()
+    detail: str = ""
+
+
+class DeliveryHealthRow(SQLModel, table=True):
+    """:class:`bot.core.records.DeliveryHealth`."""
+
+    __tablename__ = "delivery_health"
+
+    platform: str = Field(primary_key=True)
+    failing_since: datetime | None = _ts()
+    last_failure_at: datetime | None = _ts()
+    last_probe_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
+    alerted_at: datetime | None = _ts()
+    last_error: str = ""
 
 
 class AuditRow(SQLModel, table=True):

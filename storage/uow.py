@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -29,9 +29,11 @@ from bot.core.ports import (
     JobRunRepository,
     MessageRepository,
     OutboxRepository,
+    PrivacyRepository,
     TicketRepository,
     UserRepository,
 )
+from storage.database import lock_key
 from storage.repositories.audit import SqlAuditRepository
 from storage.repositories.base import IdentityMap
 from storage.repositories.drafts import SqlDraftRepository
@@ -39,6 +41,7 @@ from storage.repositories.faq import SqlFaqRepository
 from storage.repositories.jobs import SqlJobRunRepository
 from storage.repositories.messages import SqlMessageRepository
 from storage.repositories.outbox import SqlOutboxRepository
+from storage.repositories.privacy import SqlPrivacyRepository
 from storage.repositories.tickets import SqlTicketRepository
 from storage.repositories.users import SqlConversationRepository, SqlUserRepository
 
@@ -77,6 +80,7 @@ class SqlUnitOfWork:
         self.audit: AuditRepository = SqlAuditRepository(self)
         self.drafts: DraftRepository = SqlDraftRepository(self)
         self.jobs: JobRunRepository = SqlJobRunRepository(self)
+        self.privacy: PrivacyRepository = SqlPrivacyRepository(self)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._shared:
@@ -119,6 +123,14 @@ class SqlUnitOfWork:
         except BaseException:
             self.rollback()
             raise
+
+    def lock(self, key: str) -> None:
+        """Hold ``key`` until the transaction ends. PostgreSQL: a transaction-level advisory lock on
+        a 64-bit hash of the key. SQLite needs none: every write transaction begins ``IMMEDIATE``,
+        which already serialises them across processes."""
+        if self._engine.dialect.name != "postgresql":
+            return
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(key)})
 
     def rollback(self) -> None:
         """Undo the open transaction and forget the records handed out in it."""

@@ -14,6 +14,10 @@ from storage.database import make_engine, upgrade
 from storage.uow import sql_uow_factory
 from tests.fakes import DeskWorld
 
+# Most tests exercise the conversation, not the embedding model: they match on words only, which
+# is fast and needs no encoding of the bundled FAQ. tests/test_semantic.py runs the model itself.
+os.environ.setdefault("HELPDESK_MATCHER", "lexical")
+
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
@@ -21,6 +25,13 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 def _with_schema(url: str, schema: str) -> str:
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(autouse=True)
+def no_flood_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripted conversations type faster than any person; flood control has its own tests."""
+    monkeypatch.setenv("HELPDESK_RATE_LIMIT", "")
+    monkeypatch.setenv("HELPDESK_DESK_RATE_LIMIT", "")
 
 
 @pytest.fixture(params=BACKENDS)

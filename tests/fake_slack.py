@@ -60,6 +60,7 @@ class Posted:
     thread_ts: str | None = None
     ephemeral_user: str | None = None
     updates: int = 0
+    metadata: dict[str, Any] | None = None
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -274,9 +275,35 @@ class FakeSlack:
             list(args.get("blocks") or []),
             str(args["thread_ts"]) if args.get("thread_ts") else None,
         )
+        metadata = args.get("metadata")
+        posted.metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages.append(posted)
         message = {"text": posted.text, "ts": posted.ts}
         return {"ok": True, "channel": channel, "ts": posted.ts, "message": message}
+
+    def _history(self, found: list[Posted], args: dict[str, Any]) -> dict[str, Any]:
+        # This fake's timestamps are synthetic (they start in 2023), so ``oldest`` is not applied.
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = []
+        for posted in reversed(found):  # newest first, as Slack answers
+            if posted.ephemeral_user:
+                continue
+            item: dict[str, Any] = {"type": "message", "text": posted.text, "ts": posted.ts}
+            if posted.thread_ts:
+                item["thread_ts"] = posted.thread_ts
+            if with_metadata and posted.metadata:
+                item["metadata"] = posted.metadata
+            messages.append(item)
+        return {"ok": True, "messages": messages, "has_more": False}
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        return self._history([m for m in self.messages if m.channel == channel and not m.thread_ts], args)
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        thread = [m for m in self.messages if m.channel == channel and (m.ts == ts or m.thread_ts == ts)]
+        return self._history(thread, args)
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")

@@ -167,6 +167,14 @@ class FakeTelegram:
     """Refuse the bot's posts in closed topics (as when it lacks the right to manage topics)."""
     confirmed: int = 0
     """The highest ``offset`` the bot asked for: every update below it is confirmed (processed)."""
+    down: dict[str, int] = field(default_factory=dict)
+    """Methods answering with this HTTP status until removed (an outage), e.g. ``{"sendMessage": 502}``."""
+    conflicts: int = 0
+    """getUpdates calls refused because another one was still running (two pollers at once: the
+    real Bot API answers 409 Conflict)."""
+    holds: list[tuple[str, int]] = field(default_factory=list)
+    """``(method, chat_id)`` calls to carry out and then not answer until :meth:`release` (the
+    bot's process can be killed meanwhile: the message is delivered, the bot never hears so)."""
 
     def __post_init__(self) -> None:
         self._message_ids = _MESSAGE_IDS
@@ -175,6 +183,12 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self._released = asyncio.Event()
+        self._polling = 0
+        # Called with (chat_id, message) for every message stored (benchmarks wait on these
+        # instead of re-checking a predicate after every call).
+        self.listeners: list[Any] = []
+        self.held: list[Call] = []
         self.port = 0
         self.bot_user: JsonDict = {
             "id": BOT_ID,
@@ -231,6 +245,13 @@ class FakeTelegram:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
+            held = (method, params.get("chat_id"))
+            if held in self.holds:
+                self.holds.remove(held)
+                self.held.append(call)
+                async with self._changed:
+                    self._changed.notify_all()
+                await self._released.wait()
         except ApiError as error:
             call.error = error.description
             body: JsonDict = {"ok": False, "error_code": error.code, "description": error.description}
@@ -268,6 +289,11 @@ class FakeTelegram:
         return params
 
     def _maybe_fail(self, method: str, params: JsonDict) -> None:
+        if method in self.down:
+            code = self.down[method]
+            raise ApiError(
+                code, {502: "Bad Gateway", 503: "Service Unavailable"}.get(code, "Internal Server Error")
+            )
         for failure in self.failures:
             if failure.method != method:
                 continue
@@ -278,6 +304,10 @@ class FakeTelegram:
             raise ApiError(failure.code, failure.description, parameters)
 
     # ----------------------------------------------------------------------- test controls
+    def release(self) -> None:
+        """Answer the calls held by :attr:`holds`."""
+        self._released.set()
+
     def fail_next(
         self,
         method: str,
@@ -482,6 +512,8 @@ class FakeTelegram:
             shallow = {k: v for k, v in replied.items() if k != "reply_to_message"}
             message["reply_to_message"] = copy.deepcopy(shallow)
         self.messages[(chat_id, message["message_id"])] = message
+        for listener in self.listeners:
+            listener(chat_id, message)
         return message
 
     def _render(self, text: str, params: JsonDict, *, caption: bool = False) -> str:
@@ -531,6 +563,20 @@ class FakeTelegram:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        if self._polling:
+            self.conflicts += 1
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                "instance is running",
+            )
+        self._polling += 1
+        try:
+            return await self._get_updates(params)
+        finally:
+            self._polling -= 1
+
+    async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
         offset = params.get("offset")
         if offset is not None:
             offset = int(offset)

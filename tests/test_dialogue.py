@@ -288,3 +288,19 @@ async def test_reopen_after_resolve(world: DeskWorld) -> None:
     with world.uow_factory() as uow:
         conv = uow.conversations.get("console", "user-budi", "budi")
         assert conv.state == ConversationState.WITH_SPECIALIST
+
+
+async def test_a_message_with_nothing_to_act_on_gets_one_request_for_a_sentence(world: DeskWorld) -> None:
+    reply = await world.user_says("halo")
+    assert "ceritakan masalahnya dalam satu kalimat" in texts(reply)
+    assert world.desk_messages() == [] and world.ticket(1) is None
+    # a keyboard mash is no better, and is not asked about twice: the next thin message goes on
+    reply = await world.user_says("sdfghj")
+    assert "ceritakan masalahnya" not in texts(reply)
+    assert "spesialis" in texts(reply)
+
+
+async def test_after_the_request_a_real_question_is_matched_as_usual(world: DeskWorld) -> None:
+    await world.user_says("pagi pak")
+    reply = await world.user_says("lupa password email")
+    assert "Buka halaman password" in reply[-1].text

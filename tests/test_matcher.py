@@ -201,13 +201,15 @@ def test_decision_features_and_confidence() -> None:
     from bot.core.types import Candidate
     from knowledge_base.confidence import confidence, decision_features
 
-    assert decision_features([]) == dict.fromkeys(("score", "margin", "odds", "fuzzy", "cover"), 0.0)
+    names = ("score", "margin", "odds", "fuzzy", "cover", "semantic")
+    assert decision_features([]) == dict.fromkeys(names, 0.0)
     cands = [
         Candidate("a", 80.0, (("odds", 2.5), ("fuzzy", 90.0), ("cover", 70.0))),
         Candidate("b", 55.0, (("odds", -2.5),)),
     ]
     feats = decision_features(cands)
-    assert feats == {"score": 80.0, "margin": 25.0, "odds": 2.5, "fuzzy": 90.0, "cover": 70.0}
+    expected = {"score": 80.0, "margin": 25.0, "odds": 2.5, "fuzzy": 90.0, "cover": 70.0, "semantic": 0.0}
+    assert feats == expected
     assert confidence(feats, {"bias": 0.0}) == 50.0
     low = confidence(feats, {"bias": -3.0, "odds": 0.5})
     high = confidence(feats, {"bias": -3.0, "odds": 1.5})

@@ -139,7 +139,7 @@ async def telegram_world(
         import_entries(uow, SAMPLE_FAQ, author="test")
         uow.commit()
     # The small sample FAQ with its deterministic keyword matcher, wired exactly as the app does.
-    monkeypatch.setattr(app_module, "FaqMatcher", lambda **_: KeywordFinder())
+    monkeypatch.setattr(app_module, "make_matcher", lambda _settings: KeywordFinder())
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         TELEGRAM_BOT_TOKEN=fake.token,
@@ -246,6 +246,8 @@ async def test_commands_and_menu(tg: TelegramWorld) -> None:
         "status",
         "cancel",
         "lang",
+        "mydata",
+        "forget",
     ]
     assert tg.fake.commands[(default, "")][2]["description"] == t("cmd_ticket", "en")
     assert tg.fake.commands[(default, "id")][2]["description"] == t("cmd_ticket", "id")

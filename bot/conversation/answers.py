@@ -5,42 +5,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.conversation.content import lacks_content
 from bot.conversation.escalation import EscalationSteps
 from bot.core.records import ConversationState, Ticket, TicketStatus
 from bot.core.types import Button, ButtonPress, Decision, FaqEntry, InboundMessage, OutboundMessage
 from bot.engine import ticket_states
 from bot.engine.cards import rating_buttons
-from bot.security.incidents import incident_kind
 
 
 class AnswerSteps(EscalationSteps):
     """Answering from the FAQ, clarifying, and what the user's buttons do."""
 
     async def new_question(self, text: str, first_contact: bool) -> None:
+        asked_to_describe = bool(self.conv.context.get("asked_to_describe"))
         self.set_state(ConversationState.IDLE)
         self.conv.ticket_id = None
         self.remember("user", text)
         if first_contact:
             self.say(self.t("greeting_short", name=self.event.sender.label))
-        incident = incident_kind(text)
+        incident = self.detect_incident(text)
+        if incident is not None:
+            await self.security_incident(text, incident)
+            return
         result = self.engine.faq.match(text, self.lang)
         best = result.best
         best_entry = self.engine.faq.get(best.entry_id) if best else None
-        if incident or (
-            best_entry is not None and best_entry.security and result.decision == Decision.ANSWER
-        ):
-            await self.security_incident(
-                text,
-                incident or "security",
-                best_entry if best_entry and best_entry.security else None,
-                result.candidates,
-            )
-            return
         candidates = [[c.entry_id, round(c.score, 1)] for c in result.candidates[:5]]
-        if result.decision == Decision.ANSWER and best_entry is not None:
+        if result.decision == Decision.ANSWER and best_entry is not None and best_entry.security:
+            self.offer_choices(text, candidates)  # near a security entry, but not clearly an incident
+        elif result.decision == Decision.ANSWER and best_entry is not None:
             self.answer_with(best_entry, text, candidates)
         elif result.decision == Decision.CLARIFY and result.candidates:
             self.offer_choices(text, candidates)
+        elif lacks_content(result.normalized) and not asked_to_describe:
+            # Nothing to act on yet ("halo", one word, a keyboard mash): ask once before a ticket.
+            self.say(self.t("describe_problem"))
+            self.remember("bot", "asked to describe the problem")
+            self.set_state(ConversationState.IDLE, asked_to_describe=True)
         else:
             self.say(self.t("no_answer"))
             self.remember("bot", "no FAQ match")

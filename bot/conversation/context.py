@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from bot.engine.turn import Turn
 
 TRANSCRIPT_KEEP = 20
+# Set in a conversation's context once the user was told why part of a message was removed.
+REDACTION_TOLD = "redaction_told"
 
 
 class UserTurn:
@@ -52,7 +54,9 @@ class UserTurn:
 
     def set_state(self, state: ConversationState, **context: Any) -> None:
         self.conv.state = state
-        keep = {"transcript": self.conv.context.get("transcript", [])}
+        keep = {
+            key: self.conv.context[key] for key in ("transcript", REDACTION_TOLD) if key in self.conv.context
+        }
         self.conv.context = {**keep, **context}
 
     def reset(self) -> None:
@@ -68,7 +72,7 @@ class UserTurn:
     def own_ticket(self, value: str) -> Ticket | None:
         """The ticket a button refers to, if it belongs to this user."""
         ticket_id = value.split(":", 1)[0]
-        if not ticket_id.isdigit():
+        if not (ticket_id.isascii() and ticket_id.isdigit()):
             return None
         ticket = self.turn.uow.tickets.get(int(ticket_id))
         sender = self.event.sender

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.core.records import (
     AuditEntry,
     Conversation,
+    DeliveryAttempt,
+    DeliveryHealth,
     FaqDraft,
     FaqVersion,
     OutboxItem,
+    PersonalData,
     StoredMessage,
     Ticket,
     TicketEvent,
@@ -52,6 +55,16 @@ class Sender(Protocol):
     async def open_thread(self, where: ChannelAddress, title: str, first: OutboundMessage) -> SendReceipt: ...
 
 
+@runtime_checkable
+class DeduplicatingSender(Protocol):
+    """A :class:`Sender` whose platform can tell whether a message was already delivered."""
+
+    async def find_delivered(self, message: OutboundMessage, since: datetime) -> SendReceipt | None:
+        """The receipt of ``message`` (found by its ``delivery_key``) if it was posted after
+        ``since``, else None."""
+        ...
+
+
 class DeskDirectory(Protocol):
     """Tells whether a person is a member of the desk channel on their platform."""
 
@@ -64,6 +77,41 @@ class AnswerFinder(Protocol):
     def match(self, text: str, lang: str | None = None) -> MatchResult: ...
 
     def rebuild(self, entries: Sequence[FaqEntry], thresholds: MatchThresholds | None = None) -> None: ...
+
+
+@runtime_checkable
+class CalibratingFinder(AnswerFinder, Protocol):
+    """An :class:`AnswerFinder` that fits its own decision thresholds to the FAQ it is given.
+
+    ``kind`` names what decides (e.g. ``lexical`` or ``semantic:<model>``): thresholds fitted for
+    one kind do not fit another. ``fit_thresholds`` uses ``labelled`` questions (``(text,
+    expected entry id or "escalate")``) when there are enough, else questions simulated from the
+    FAQ itself; it may take seconds and does not change the thresholds in use.
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    def fit_thresholds(
+        self,
+        labelled: Sequence[tuple[str, str]] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> MatchThresholds: ...
+
+    def set_thresholds(self, thresholds: MatchThresholds) -> None: ...
+
+    def prepare(self, text: str) -> None:
+        """Do the costly part of matching ``text`` ahead (off the event loop, outside any
+        transaction); :meth:`match` then finds it done."""
+
+
+class EmbeddingStore(Protocol):
+    """Phrasing embeddings kept in the database, keyed by model id and text key (a hash of the
+    normalised text), so a restart or another process never encodes an unchanged FAQ again."""
+
+    def load(self, model_id: str, keys: Sequence[str]) -> dict[str, bytes]: ...
+
+    def save(self, model_id: str, vectors: Mapping[str, bytes]) -> None: ...
 
 
 class UserRepository(Protocol):
@@ -104,6 +152,20 @@ class OutboxRepository(Protocol):
         self, now: datetime, platforms: Iterable[str], limit: int = 50, chat_ids: Iterable[str] | None = None
     ) -> list[OutboxItem]: ...
     def claim(self, item_id: int, until: datetime, now: datetime | None = None) -> bool: ...
+    def status_counts(self) -> dict[str, dict[str, int]]: ...
+    def take(self, item_id: int, worker: str, until: datetime, now: datetime) -> bool: ...
+    def renew(self, item_ids: Iterable[int], worker: str, until: datetime) -> int: ...
+    def oldest_pending(self, platform: str, chat_ids: Iterable[str] | None = None) -> OutboxItem | None: ...
+    def release_outage_waits(self, platform: str, now: datetime) -> int: ...
+    def pending_count(self, platform: str) -> int: ...
+    def card_pending(self, ticket_id: int) -> bool: ...
+    def start_attempt(self, attempt: DeliveryAttempt) -> DeliveryAttempt: ...
+    def attempts(self, item_id: int) -> list[DeliveryAttempt]: ...
+    def health(self, platform: str) -> DeliveryHealth | None: ...
+    def note_failure(self, platform: str, now: datetime, error: str) -> DeliveryHealth: ...
+    def note_success(self, platform: str, now: datetime) -> DeliveryHealth | None: ...
+    def mark_alerted(self, platform: str, since: datetime, now: datetime) -> bool: ...
+    def take_probe(self, platform: str, now: datetime, every: timedelta) -> bool: ...
 
 
 class FaqRepository(Protocol):
@@ -140,6 +202,8 @@ class JobRunRepository(Protocol):
     def claimed_at(self, job: str, key: str) -> datetime | None: ...
     def is_done(self, job: str, key: str) -> bool: ...
     def claimed_keys(self, job: str, keys: Iterable[str]) -> set[str]: ...
+    def hold_lease(self, name: str, holder: str, now: datetime, seconds: float) -> bool: ...
+    def drop_lease(self, name: str, holder: str) -> None: ...
 
 
 class DraftRepository(Protocol):
@@ -149,6 +213,14 @@ class DraftRepository(Protocol):
     def get(self, draft_id: int) -> FaqDraft | None: ...
     def pending(self) -> list[FaqDraft]: ...
     def for_ticket(self, ticket_id: int) -> list[FaqDraft]: ...
+
+
+class PrivacyRepository(Protocol):
+    """A person's data: gathered for them, erased at their request, purged after retention."""
+
+    def personal_data(self, platform: str, user_id: str) -> PersonalData: ...
+    def erase(self, platform: str, user_id: str, pseudonym: str) -> dict[str, int]: ...
+    def purge_before(self, cutoff: datetime) -> dict[str, int]: ...
 
 
 class UnitOfWork(Protocol):
@@ -163,6 +235,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     jobs: JobRunRepository
     drafts: DraftRepository
+    privacy: PrivacyRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -177,6 +250,11 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None: ...
 
+    def lock(self, key: str) -> None:
+        """Hold ``key`` until this transaction ends: another unit of work locking the same key, in
+        any process, waits (one conversation's events never interleave)."""
+        ...
+
 
 class UnitOfWorkFactory(Protocol):
     """Makes a fresh unit of work."""
@@ -187,6 +265,30 @@ class UnitOfWorkFactory(Protocol):
 class DuplicateEventError(Exception):
     """Raised by ``MessageRepository.add`` when an inbound event id was already stored (a redelivery
     that raced past ``seen_event``). The engine drops the event."""
+
+
+class StatusPages(Protocol):
+    """What the web servers answer on ``GET /healthz`` and ``GET /metrics``."""
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """(healthy, details as JSON); may query the database: call it off the event loop."""
+        ...
+
+    def metrics(self) -> tuple[bytes, str]:
+        """The Prometheus text page and its content type; may query the database."""
+        ...
+
+
+class Lease(Protocol):
+    """Something only one process may do at a time (polling Telegram); kept in the database."""
+
+    async def hold(self) -> bool:
+        """Take or renew the lease; True when this process holds it now."""
+        ...
+
+    async def release(self) -> None:
+        """Give it up at once (a clean shutdown)."""
+        ...
 
 
 class Channel(Protocol):

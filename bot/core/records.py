@@ -189,7 +189,51 @@ class OutboxItem:
     receipt_thread_id: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    claimed_by: str | None = None
+    outage_wait: bool = False
     id: int | None = None
+
+
+class AttemptOutcome(StrEnum):
+    """How one delivery attempt of an outbox item ended."""
+
+    SENDING = "sending"  # started; a worker that dies here leaves the outcome uncertain
+    SENT = "sent"
+    TEMPORARY = "temporary"  # a temporary error: retried later
+    PERMANENT = "permanent"  # a permanent error: the item failed
+    UNCERTAIN = "uncertain"  # the worker died between sending and recording
+    FOUND_SENT = "found_sent"  # uncertain, and the platform showed it had been delivered
+
+
+@dataclass
+class DeliveryAttempt:
+    """One try at delivering an outbox item, by one worker."""
+
+    outbox_id: int
+    attempt: int
+    worker: str
+    started_at: datetime
+    outcome: str = AttemptOutcome.SENDING
+    finished_at: datetime | None = None
+    detail: str = ""
+    id: int | None = None
+
+
+@dataclass
+class DeliveryHealth:
+    """How deliveries to one platform are going, shared by every worker.
+
+    ``failing_since`` is set by the first temporary failure after a success and cleared by the next
+    success; ``alerted_at`` says the desk was told of that outage (once, by one worker).
+    """
+
+    platform: str
+    failing_since: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_probe_at: datetime | None = None
+    last_success_at: datetime | None = None
+    alerted_at: datetime | None = None
+    last_error: str = ""
 
 
 @dataclass
@@ -254,3 +298,20 @@ class FaqDraft:
     def is_pending(self) -> bool:
         """Still waiting for an admin."""
         return self.status == DraftStatus.PENDING
+
+
+@dataclass
+class PersonalData:
+    """Everything stored about one person (what ``/mydata`` and ``helpdesk privacy export`` show)."""
+
+    platform: str
+    user_id: str
+    profile: UserRecord | None
+    conversations: list[Conversation]
+    tickets: list[Ticket]
+    events: dict[int, list[TicketEvent]]
+    messages: list[StoredMessage]
+
+
+ERASED = "[erased]"
+"""What an erased or purged text reads afterwards."""

@@ -142,6 +142,9 @@ class OutboundMessage:
       ticket's forum topic, where only admins may write while it is closed).
     - ``ephemeral_user_id``: show the message only to that user where the platform can (Slack
       ephemeral messages); elsewhere it is an ordinary message.
+    - ``delivery_key``: set by the dispatcher, the same for every attempt at one outbox item; an
+      adapter whose platform can carry it with the message uses it to find a message already sent
+      when a worker died before recording it.
     """
 
     address: ChannelAddress
@@ -156,6 +159,7 @@ class OutboundMessage:
     close_thread: bool = False
     ephemeral_user_id: str | None = None
     reopen_thread: bool = False
+    delivery_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

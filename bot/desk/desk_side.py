@@ -9,7 +9,7 @@ from bot.core.types import Button, ButtonPress, Event, InboundMessage, OutboundM
 from bot.engine import ticket_states
 from bot.engine.cards import rating_buttons
 from bot.engine.ticket_lookup import find_ticket
-from bot.security.redaction import redact_secrets
+from bot.security.redaction import redact
 
 if TYPE_CHECKING:
     from bot.engine.engine import HelpdeskEngine
@@ -33,7 +33,8 @@ class DeskSide:
         if isinstance(event, ButtonPress):
             await self.on_button(turn, event)
             return
-        text = event.text.strip()
+        # Redacted before it is audited, noted or relayed: specialists paste secrets too.
+        text = redact(event.text.strip()).text
         command = (event.command or "").lower()
         if command in ("help", "start"):
             self.reply(turn, event, self.t("desk_help", prefix=self.engine.config.note_prefix))
@@ -87,7 +88,7 @@ class DeskSide:
             self.refuse(turn, press)
             return
         ticket_id, _, level = press.value.partition(":")
-        ticket = turn.uow.tickets.get(int(ticket_id)) if ticket_id.isdigit() else None
+        ticket = turn.uow.tickets.get(int(ticket_id)) if ticket_id.isascii() and ticket_id.isdigit() else None
         if ticket is None:
             self.reply(turn, press, self.t("desk_no_such_ticket"))
             return
@@ -186,7 +187,7 @@ class DeskSide:
             ticket.owner_name = sender.label
             turn.event(ticket, "claimed", sender.key, auto=True)
         ticket_states.wait_for_user(turn, ticket)
-        turn.event(ticket, "relayed", sender.key, direction="to_user", text=redact_secrets(text)[0][:2000])
+        turn.event(ticket, "relayed", sender.key, direction="to_user", text=text[:2000])
         turn.send(
             OutboundMessage(
                 self.engine.user_address(ticket),

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot import texts
@@ -36,11 +38,34 @@ from bot.core.types import (
     UserTickets,
 )
 from bot.engine.cards import card_buttons, card_text
+from bot.engine.flood import HELD_FOR_DESK, HELD_KEEP, FloodGuard
+from bot.engine.ordering import KeyedLocks, RoleCache, conversation_key
+from bot.engine.ticket_lookup import find_ticket
 from bot.engine.turn import ButtonHandler, CommandHandler, EngineConfig, EventRoute, TextStateHandler, Turn
 from bot.faq.index import FaqIndex
-from bot.security.redaction import redact_secrets
+from bot.security.redaction import redact
 
 log = logging.getLogger(__name__)
+
+
+def clean_text(text: str) -> str:
+    """``text`` without what no database stores: NUL characters and lone UTF-16 surrogates (a
+    platform's JSON may carry both)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def clean_event(event: Event) -> Event:
+    """The event with every text field cleaned (see :func:`clean_text`)."""
+    sender = replace(event.sender, display_name=clean_text(event.sender.display_name))
+    if isinstance(event, InboundMessage):
+        return replace(event, text=clean_text(event.text), sender=sender)
+    return replace(event, action=clean_text(event.action), value=clean_text(event.value), sender=sender)
 
 
 class HelpdeskEngine:
@@ -61,7 +86,9 @@ class HelpdeskEngine:
         self.config = config
         self.directories = dict(directories or {})
         self.wake_dispatcher = wake_dispatcher
-        self._lock = asyncio.Lock()
+        self._conversations = KeyedLocks()
+        self._transaction = asyncio.Lock()
+        self.role_cache = RoleCache()
         self._roles: dict[str, Role] = {}  # the current event's sender, looked up before its transaction
         # Extension points for features that live in their own modules (FAQ editing, reports):
         # a command word, a button action or a conversation state routed to a handler.
@@ -76,34 +103,66 @@ class HelpdeskEngine:
         # Optional: the due time (now, minutes, language) -> "Monday 11:30" told with that estimate;
         # set by the SLA jobs (bot.jobs.helpdesk_jobs), "" or None for none.
         self.response_due_label: Callable[[datetime, int, str], str] | None = None
+        # Flood control (None: unlimited); installed by the composition root from the settings.
+        self.flood: FloodGuard | None = None
+        # Called after each handled event with (platform, kind, seconds); the composition root
+        # points it at the metrics (bot.observability).
+        self.on_turn: Callable[[str, str, float], None] | None = None
         # The two sides of the conversation, installed by the composition root.
         self.user_side: EventRoute | None = None
         self.desk_side: EventRoute | None = None
 
     # ----------------------------------------------------------------------------------- events
     async def handle(self, event: Event) -> None:
-        """Process one platform event end to end (dedupe, store, decide, queue replies)."""
-        async with self._lock:
-            self.faq.refresh()
+        """Process one platform event end to end (dedupe, store, decide, queue replies).
+
+        Events of one conversation run one after another, in arrival order; other conversations
+        proceed meanwhile. Nothing is held across network I/O but the conversation's own turn."""
+        started = time.perf_counter()
+        event = clean_event(event)
+        key = conversation_key(event, self.is_desk(event.address))
+        async with self._conversations.hold(key):
+            # The FAQ reload (which may encode edited phrasings) and the question's embedding run
+            # in a worker thread, before the transaction: neither the loop nor the database waits.
+            await asyncio.to_thread(self.faq.refresh)
+            if isinstance(event, InboundMessage) and event.text and not event.command:
+                await asyncio.to_thread(self.faq.prepare, event.text)
             # Look the sender's role up before the transaction: a desk-membership check may wait
             # on the platform's API, and no database transaction should stay open meanwhile.
-            self._roles = {event.sender.key: await self._lookup_role(event.sender)}
-            with self.uow_factory() as uow:
-                turn = Turn(uow, self.clock.now())
-                if not self._record_inbound(turn, event):
-                    return
-                if isinstance(event, InboundMessage) and (event.command or "").lower() in self.commands:
-                    await self.commands[(event.command or "").lower()](turn, event)
-                elif isinstance(event, ButtonPress) and event.action in self.buttons:
-                    await self.buttons[event.action](turn, event)
-                elif self.is_desk(event.address):
-                    await self._side(self.desk_side).handle(turn, event)
-                else:
-                    await self._side(self.user_side).handle(turn, event)
-                uow.commit()
-                queued = turn.sent
+            role = await self._lookup_role(event.sender)
+            # The transaction itself never waits on the network; one at a time per process keeps
+            # a blocking database call (SQLite's write lock) from stalling another event's.
+            async with self._transaction:
+                self._roles = {event.sender.key: role}
+                queued = await self._turn(event, key)
         if queued and self.wake_dispatcher is not None:
             self.wake_dispatcher()
+        if self.on_turn is not None:
+            kind = "button" if isinstance(event, ButtonPress) else "message"
+            self.on_turn(event.address.platform, kind, time.perf_counter() - started)
+
+    async def _turn(self, event: Event, key: str) -> int:
+        """The event's unit of work; returns how many messages it queued."""
+        with self.uow_factory() as uow:
+            uow.lock(key)  # the same conversation in another process waits here
+            turn = Turn(uow, self.clock.now())
+            if not self._record_inbound(turn, event):
+                return 0
+            verdict = (
+                self.flood.check(event.sender.key, desk=self.is_desk(event.address)) if self.flood else None
+            )
+            if verdict is not None and not verdict.allowed:
+                self._hold(turn, event, verdict.notify)
+            elif isinstance(event, InboundMessage) and (event.command or "").lower() in self.commands:
+                await self.commands[(event.command or "").lower()](turn, event)
+            elif isinstance(event, ButtonPress) and event.action in self.buttons:
+                await self.buttons[event.action](turn, event)
+            elif self.is_desk(event.address):
+                await self._side(self.desk_side).handle(turn, event)
+            else:
+                await self._side(self.user_side).handle(turn, event)
+            uow.commit()
+            return turn.sent
 
     @staticmethod
     def _side(side: EventRoute | None) -> EventRoute:
@@ -122,7 +181,7 @@ class HelpdeskEngine:
             log.info("dropping redelivered event %s:%s", platform, event.event_id)
             return False
         if isinstance(event, InboundMessage):
-            text, _ = redact_secrets(event.text)
+            text = redact(event.text).text
             message_id: str | None = event.message_id or None
         else:
             text = f"[button {event.action}:{event.value}]"
@@ -145,6 +204,37 @@ class HelpdeskEngine:
             return False
         return True
 
+    def _hold(self, turn: Turn, event: Event, notify: bool) -> None:
+        """An event over the sender's rate: stored already, added to its ticket's history, not
+        answered; the sender hears once in a while that they are going too fast."""
+        desk = self.is_desk(event.address)
+        text = redact(event.text).text if isinstance(event, InboundMessage) else ""
+        ticket: Ticket | None = None
+        if isinstance(event, InboundMessage):
+            if desk:
+                ticket, _ = find_ticket(turn, event, text)
+            else:
+                conv = turn.uow.conversations.get(
+                    event.address.platform, event.address.chat_id, event.sender.user_id
+                )
+                if conv is not None and conv.ticket_id is not None:
+                    ticket = turn.uow.tickets.get(conv.ticket_id)
+        if ticket is not None and ticket.id is not None:
+            turn.event(ticket, "held", event.sender.key, text=text[:2000], side="desk" if desk else "user")
+            if not desk and ticket.is_open and text.strip():
+                # Passed on with the user's next message that is not held (see relay_to_desk).
+                held = [*ticket.context.get(HELD_FOR_DESK, []), text[:500]][-HELD_KEEP:]
+                ticket.context = {**ticket.context, HELD_FOR_DESK: held}
+        if not notify:
+            return
+        if desk:
+            notice = self.t(self.desk_lang, "desk_flood_notice", name=event.sender.label)
+        else:
+            record = turn.uow.users.get(event.sender.platform, event.sender.user_id)
+            lang = (record.language if record is not None else None) or self.config.default_language
+            notice = self.t(lang, "flood_notice")
+        turn.send(OutboundMessage(event.address, notice), ticket_id=ticket.id if ticket else None)
+
     def is_desk(self, address: ChannelAddress) -> bool:
         """Whether ``address`` is the specialists' desk channel."""
         desk = self.config.desk
@@ -164,13 +254,18 @@ class HelpdeskEngine:
         if user.platform == "console" and self.config.trust_console_desk and user.user_id.startswith("desk:"):
             return Role.SPECIALIST
         directory = self.directories.get(user.platform)
-        if directory is not None:
-            try:
-                if await directory.is_desk_member(user):
-                    return Role.SPECIALIST
-            except Exception:  # a membership lookup that fails must not grant anything
-                log.warning("desk membership lookup failed for %s", user.key, exc_info=True)
-        return Role.USER
+        if directory is None:
+            return Role.USER
+        cached = self.role_cache.get(user.key)
+        if cached is not None:
+            return cached
+        try:
+            role = Role.SPECIALIST if await directory.is_desk_member(user) else Role.USER
+        except Exception:  # a membership lookup that fails must not grant anything (nor be kept)
+            log.warning("desk membership lookup failed for %s", user.key, exc_info=True)
+            return Role.USER
+        self.role_cache.put(user.key, role)
+        return role
 
     async def is_specialist(self, user: UserRef) -> bool:
         """Specialists and admins may act on tickets."""
@@ -289,6 +384,55 @@ class HelpdeskEngine:
             purpose="desk",
             ticket_id=ticket.id,
         )
+
+    def after_outage(
+        self, uow: UnitOfWork, platform: str, since: datetime, waiting: int, reason: str, now: datetime
+    ) -> None:
+        """Deliveries to ``platform`` have been failing since ``since``: tell the desk, unless the
+        desk is on that platform (the notice would wait behind the outage; the recovery notice
+        then says how long it lasted)."""
+        if self.config.desk.platform == platform:
+            return
+        Turn(uow, now).send(
+            OutboundMessage(
+                address=self.config.desk,
+                text=self.t(
+                    self.desk_lang,
+                    "desk_delivery_outage",
+                    platform=_platform_name(platform),
+                    minutes=_minutes(now - since),
+                    waiting=waiting,
+                    reason=reason,
+                ),
+            ),
+            purpose="plain",
+        )
+
+    def after_recovery(
+        self, uow: UnitOfWork, platform: str, since: datetime, waiting: int, now: datetime
+    ) -> None:
+        """Deliveries to ``platform`` work again after the outage the desk was told of."""
+        Turn(uow, now).send(
+            OutboundMessage(
+                address=self.config.desk,
+                text=self.t(
+                    self.desk_lang,
+                    "desk_delivery_recovered",
+                    platform=_platform_name(platform),
+                    minutes=_minutes(now - since),
+                    waiting=waiting,
+                ),
+            ),
+            purpose="plain",
+        )
+
+
+def _platform_name(platform: str) -> str:
+    return {"telegram": "Telegram", "slack": "Slack", "whatsapp": "WhatsApp"}.get(platform, platform)
+
+
+def _minutes(span: timedelta) -> int:
+    return max(1, round(span.total_seconds() / 60))
 
 
 __all__ = ["EngineConfig", "HelpdeskEngine", "Turn"]

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.records import Ticket, TicketStatus
+from bot.core.records import Priority, Ticket, TicketStatus
 from bot.engine.turn import Turn
+
+# Where a ticket keeps the stretches it waited on the user: [[start_iso, end_iso or None], ...].
+SLA_PAUSES = "sla_pauses"
 
 
 def _open_or_claimed(ticket: Ticket) -> TicketStatus:
@@ -53,19 +56,41 @@ def claim(turn: Turn, ticket: Ticket, owner: str, owner_name: str, **detail: Any
     turn.event(ticket, "claimed", owner, previous=previous, **detail)
 
 
+def _pause_sla(turn: Turn, ticket: Ticket) -> None:
+    """The ticket now waits on the user: its SLA clock stops (a stretch in ``sla_pauses``)."""
+    pauses = [list(p) for p in ticket.context.get(SLA_PAUSES, [])]
+    if pauses and pauses[-1][1] is None:
+        return
+    pauses.append([turn.now.isoformat(), None])
+    ticket.context = {**ticket.context, SLA_PAUSES: pauses}
+
+
+def _resume_sla(turn: Turn, ticket: Ticket) -> None:
+    """The ticket no longer waits on the user: the open pause ends now."""
+    pauses = [list(p) for p in ticket.context.get(SLA_PAUSES, [])]
+    if not pauses or pauses[-1][1] is not None:
+        return
+    pauses[-1][1] = turn.now.isoformat()
+    ticket.context = {**ticket.context, SLA_PAUSES: pauses}
+
+
 def wait_for_user(turn: Turn, ticket: Ticket) -> None:
-    """A specialist answered the user: the first response is stamped and the ball is with the user."""
+    """A specialist answered the user: the first response is stamped and the ball is with the user
+    (the SLA clock pauses until the user replies)."""
     if ticket.first_response_at is None:
         ticket.first_response_at = turn.now
     ticket.status = TicketStatus.WAITING_USER
     ticket.updated_at = turn.now
+    _pause_sla(turn, ticket)
 
 
-def user_replied(ticket: Ticket) -> bool:
-    """The user wrote on a ticket waiting for them: back with the specialist. True when it moved."""
+def user_replied(turn: Turn, ticket: Ticket) -> bool:
+    """The user wrote on a ticket waiting for them: back with the specialist, the SLA clock runs
+    again. True when it moved."""
     if ticket.status != TicketStatus.WAITING_USER:
         return False
     ticket.status = _open_or_claimed(ticket)
+    _resume_sla(turn, ticket)
     return True
 
 
@@ -74,6 +99,7 @@ def resolve(turn: Turn, ticket: Ticket, actor: str, actor_name: str, summary: st
     if ticket.owner is None:
         ticket.owner = actor
         ticket.owner_name = actor_name
+    _resume_sla(turn, ticket)
     ticket.status = TicketStatus.RESOLVED
     ticket.resolved_at = turn.now
     ticket.updated_at = turn.now
@@ -83,6 +109,7 @@ def resolve(turn: Turn, ticket: Ticket, actor: str, actor_name: str, summary: st
 
 def close(turn: Turn, ticket: Ticket, actor: str, kind: str, resolution: str, **context: Any) -> None:
     """Close the ticket without a resolution by a specialist (``kind``: cancelled, auto_closed)."""
+    _resume_sla(turn, ticket)
     ticket.status = TicketStatus.CLOSED
     ticket.closed_at = turn.now
     ticket.updated_at = turn.now
@@ -103,3 +130,12 @@ def reopen(turn: Turn, ticket: Ticket, actor: str, *, by_reply: bool = False) ->
     else:
         ticket.resolved_at = None
         turn.event(ticket, "reopened", actor)
+
+
+def raise_to_incident(turn: Turn, ticket: Ticket, kind: str, actor: str) -> None:
+    """A security incident reported on a ticket already with the desk: URGENT, category security."""
+    previous = ticket.priority
+    ticket.priority = Priority.URGENT
+    ticket.category = "security"
+    ticket.updated_at = turn.now
+    turn.event(ticket, "security", actor, incident=kind, previous_priority=previous)

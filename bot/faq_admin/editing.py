@@ -138,7 +138,7 @@ class FaqEditing(FaqAdminBase):
         questions = list(entry.questions.get(lang, ()))
         target = match.group(3).strip()
         index: int | None = None
-        if target.isdigit() and 1 <= int(target) <= len(questions):
+        if target.isascii() and target.isdigit() and 1 <= int(target) <= len(questions):
             index = int(target) - 1
         else:
             index = next((i for i, q in enumerate(questions) if _key(q) == _key(target)), None)

@@ -137,7 +137,7 @@ class FaqProposals(FaqEditing):
 
     def _draft(self, act: AdminAction, value: str) -> FaqDraft | None:
         number = value.strip().lstrip("#").upper().removeprefix("D")
-        draft = act.uow.drafts.get(int(number)) if number.isdigit() else None
+        draft = act.uow.drafts.get(int(number)) if number.isascii() and number.isdigit() else None
         if draft is None:
             act.tell("faq_no_such_draft", number=value.strip()[:20] or "?")
         return draft

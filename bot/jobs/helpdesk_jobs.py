@@ -23,11 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.conversation import privacy
 from bot.core.records import Priority, Role, Ticket, TicketEvent, TicketStatus
 from bot.core.types import Button, ChannelAddress, InboundMessage, OutboundMessage
 from bot.engine import ticket_states
 from bot.engine.cards import rating_buttons
 from bot.engine.engine import HelpdeskEngine
+from bot.engine.ticket_states import SLA_PAUSES
 from bot.engine.turn import Turn
 from bot.reports.chart import render_png
 from bot.reports.figures import build_report
@@ -35,7 +37,7 @@ from bot.reports.labels import title
 from bot.reports.model import PERIOD_KINDS, Report, ReportOptions
 from bot.reports.periods import Period, period_before, period_containing
 from bot.reports.render import render_summary
-from bot.sla.policy import SlaPolicy
+from bot.sla.policy import SlaPolicy, parse_pauses
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ class JobConfig:
     followup_close_days: int = 4
     followup_reopen_days: int = 14
     rating_reminder_hours: int = 24
+    retention_days: int = 0  # message texts of closed tickets are purged after this many days (0: kept)
     owner: str = ""  # who claims, for the record (host and process)
     charts: bool = True
 
@@ -202,12 +205,14 @@ class HelpdeskJobs:
     def _sla_for(self, turn: Turn, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
         assert ticket.escalated_at is not None and ticket.id is not None
         jobs, now, policy = turn.uow.jobs, turn.now, self.policy
+        calendar = policy.calendar_for(ticket.priority)
         start = ticket.escalated_at
+        pauses = parse_pauses(ticket.context.get(SLA_PAUSES))
         responded = ticket.first_response_at is not None or any(e.kind == "resolved" for e in events)
         unclaimed = ticket.owner is None and ticket.status == TicketStatus.OPEN
-        first_due = policy.first_response_due(ticket.priority, start)
+        first_due = policy.first_response_due(ticket.priority, start, pauses, now)
         if unclaimed and ticket.priority == Priority.URGENT:
-            waited = policy.calendar.business_minutes_between(start, now)
+            waited = calendar.business_minutes_between(start, now)
             step = int(waited // max(1, self.config.urgent_reping_minutes))
             if jobs.claim("sla", f"urgent:{ticket.id}:{step}", now, owner=self.config.owner):
                 wall = (now - start).total_seconds() / 60
@@ -216,7 +221,7 @@ class HelpdeskJobs:
                 )
         elif unclaimed and not responded and now < first_due:
             target = policy.first_response_target(ticket.priority)
-            remind_at = policy.calendar.add_business_minutes(
+            remind_at = calendar.add_business_minutes(
                 start, max(0, target - self.config.reminder_margin_minutes)
             )
             if now >= remind_at and jobs.claim(
@@ -227,7 +232,9 @@ class HelpdeskJobs:
                 )
         if not responded and now >= first_due:
             self._breach(turn, ticket, "first_response", first_due)
-        resolution_due = policy.resolution_due(ticket.priority, start)
+        if ticket.status == TicketStatus.WAITING_USER:
+            return  # the resolution clock is paused while the ticket waits on the user
+        resolution_due = policy.resolution_due(ticket.priority, start, pauses, now)
         if now >= resolution_due:
             self._breach(turn, ticket, "resolution", resolution_due)
 
@@ -353,7 +360,19 @@ class HelpdeskJobs:
     def tick(self, now: datetime | None = None) -> int:
         """Every ticket job once (what the scheduler runs every minute); returns messages queued."""
         now = self._now(now)
+        self.run_retention(now)
         return self.run_sla(now) + self.run_followups(now) + self.run_ratings(now)
+
+    def run_retention(self, now: datetime | None = None) -> dict[str, int]:
+        """Purge texts older than the retention period (``DATA_RETENTION_DAYS``); returns the counts."""
+        if self.config.retention_days <= 0:
+            return {}
+        with self.uow_factory() as uow:
+            counts = privacy.purge_expired(Turn(uow, self._now(now)), self.config.retention_days)
+            uow.commit()
+        if any(counts.values()):
+            log.info("retention purge: %s", counts)
+        return counts
 
     # ------------------------------------------------------------------------------ /report
     async def report_command(self, turn: Turn, event: InboundMessage) -> None:

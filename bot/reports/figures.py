@@ -14,7 +14,8 @@ Outcomes are counted honestly and separately; each ticket has exactly one:
 - ``open``: escalated and still open;
 - ``closed``: escalated and closed without resolution (withdrawn, auto-closed after no reply).
 
-Times (first response, resolution) are business minutes on the desk's calendar
+Times (first response, resolution) are business minutes on the calendar of the ticket's priority
+(urgent runs round the clock by default), the clock paused while the ticket waited on the user
 (:mod:`bot.sla.policy`). The first response is the first specialist reply relayed to the user, or the
 resolution when that came first.
 """
@@ -41,6 +42,7 @@ from bot.reports.model import (
     percentile,
 )
 from bot.reports.periods import Period
+from bot.sla.policy import parse_pauses
 
 GAP_REASONS = frozenset({"no_match", "none_fit"})
 
@@ -113,7 +115,6 @@ def ticket_facts(
 ) -> TicketFacts:
     """What the report needs to know about one ticket."""
     policy = options.policy
-    calendar = policy.calendar
     outcome = _outcome(ticket, events, now, options.feedback_window)
     first_at: datetime | None = None
     responder: str | None = None
@@ -125,19 +126,21 @@ def ticket_facts(
     if first_at is None and ticket.first_response_at is not None:
         first_at, responder = ticket.first_response_at, ticket.owner
     start = ticket.escalated_at if ticket.escalated else None
+    pauses = parse_pauses(ticket.context.get("sla_pauses"))
+    prio = ticket.priority
     fr_minutes = res_minutes = None
     fr_breached = res_breached = False
     if start is not None:
         if first_at is not None:
-            fr_minutes = calendar.business_minutes_between(start, first_at)
+            fr_minutes = policy.elapsed(prio, start, first_at, pauses)
         closed_at = ticket.closed_at if str(ticket.status) == TicketStatus.CLOSED else None
         fr_end = first_at or closed_at or now
-        fr_breached = fr_end > policy.first_response_due(ticket.priority, start)
+        fr_breached = fr_end > policy.first_response_due(prio, start, pauses, fr_end)
         if str(ticket.status) == TicketStatus.RESOLVED and ticket.resolved_at is not None:
-            res_minutes = calendar.business_minutes_between(start, ticket.resolved_at)
-            res_breached = ticket.resolved_at > policy.resolution_due(ticket.priority, start)
+            res_minutes = policy.elapsed(prio, start, ticket.resolved_at, pauses)
+            res_breached = ticket.resolved_at > policy.resolution_due(prio, start, pauses, ticket.resolved_at)
         elif ticket.is_open:
-            res_breached = now > policy.resolution_due(ticket.priority, start)
+            res_breached = now > policy.resolution_due(prio, start, pauses, now)
     return TicketFacts(
         ticket=ticket,
         outcome=outcome,

@@ -6,7 +6,9 @@
   business minutes between two moments, the moment a number of business minutes after another,
   the moment some working days later.
 - :class:`SlaPolicy` holds the first-response and resolution targets per priority (in business
-  minutes) and answers "when is this due" and "how long will the user wait on the wall clock".
+  minutes), a calendar per priority (urgent round the clock by default), and answers "when is
+  this due" (the clock paused while the ticket waits on the user) and "how long will the user
+  wait on the wall clock".
 
 Everything takes and returns aware datetimes; nothing here reads settings or the clock.
 """
@@ -236,13 +238,58 @@ class BusinessCalendar:
         return self.next_open(moment).astimezone(start.tzinfo)
 
 
+Pause = tuple[datetime, datetime | None]
+"""A stretch during which a ticket waited on the user (end None: still waiting)."""
+
+
+def parse_pauses(raw: object) -> tuple[Pause, ...]:
+    """The pauses stored with a ticket (``[[start_iso, end_iso_or_null], ...]``); bad items skipped."""
+    if not isinstance(raw, list):
+        return ()
+    result: list[Pause] = []
+    for item in raw:
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            continue
+        try:
+            start = datetime.fromisoformat(str(item[0]))
+            end = datetime.fromisoformat(str(item[1])) if item[1] else None
+        except ValueError:
+            continue
+        result.append((start, end))
+    return tuple(result)
+
+
+def parse_priority_hours(text: str) -> dict[str, BusinessHours]:
+    """``"urgent=24/7|high=mon-sat 07:00-21:00"``: the opening hours per priority that differ from
+    the desk's business hours (segments of one priority's hours are joined with ``;``)."""
+    result: dict[str, BusinessHours] = {}
+    for part in text.split("|"):
+        if not part.strip():
+            continue
+        name, sep, hours = part.partition("=")
+        if not sep or not name.strip():
+            raise SlaConfigError(f"cannot read SLA hours {part.strip()!r}; e.g. urgent=24/7")
+        result[name.strip().lower()] = BusinessHours.parse(hours)
+    return result
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
-    """Targets per priority (business minutes) on a business calendar."""
+    """Targets per priority (business minutes) on a business calendar per priority.
+
+    ``calendar`` is the desk's business calendar; ``calendars`` overrides it per priority (urgent
+    runs 24/7 by default: an incident does not wait for Monday). Every due time may be given the
+    pauses during which the ticket waited on the user: the clock stops then.
+    """
 
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     first_response: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE))
     resolution: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RESOLUTION))
+    calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+
+    def calendar_for(self, priority: str) -> BusinessCalendar:
+        """The calendar the clocks of ``priority`` tickets run on."""
+        return self.calendars.get(str(priority), self.calendar)
 
     def first_response_target(self, priority: str) -> int:
         """Business minutes allowed before the first response."""
@@ -252,18 +299,50 @@ class SlaPolicy:
         """Business minutes allowed before resolution."""
         return int(self.resolution.get(priority, self.resolution.get("normal", 1620)))
 
-    def first_response_due(self, priority: str, start: datetime) -> datetime:
-        """When the first response to a ticket escalated at ``start`` is due."""
-        return self.calendar.add_business_minutes(start, self.first_response_target(priority))
+    def _due(
+        self, priority: str, start: datetime, target: int, pauses: Iterable[Pause], now: datetime | None
+    ) -> datetime:
+        calendar = self.calendar_for(priority)
+        spans = [(a, b if b is not None else (now or a)) for a, b in pauses]
+        due = calendar.add_business_minutes(start, target)
+        # Each pass adds the paused business minutes before the current due time; pauses do not
+        # overlap, so this settles after at most one pass per pause.
+        for _ in range(len(spans) + 1):
+            paused = sum(calendar.business_minutes_between(max(a, start), min(b, due)) for a, b in spans)
+            moved = calendar.add_business_minutes(start, target + paused)
+            if moved == due:
+                break
+            due = moved
+        return due
 
-    def resolution_due(self, priority: str, start: datetime) -> datetime:
-        """When a ticket escalated at ``start`` should be resolved."""
-        return self.calendar.add_business_minutes(start, self.resolution_target(priority))
+    def first_response_due(
+        self, priority: str, start: datetime, pauses: Iterable[Pause] = (), now: datetime | None = None
+    ) -> datetime:
+        """When the first response to a ticket escalated at ``start`` is due (an open pause runs
+        until ``now``)."""
+        return self._due(priority, start, self.first_response_target(priority), tuple(pauses), now)
+
+    def resolution_due(
+        self, priority: str, start: datetime, pauses: Iterable[Pause] = (), now: datetime | None = None
+    ) -> datetime:
+        """When a ticket escalated at ``start`` should be resolved, the clock stopped during ``pauses``."""
+        return self._due(priority, start, self.resolution_target(priority), tuple(pauses), now)
+
+    def elapsed(self, priority: str, start: datetime, end: datetime, pauses: Iterable[Pause] = ()) -> float:
+        """Business minutes on the ``priority`` calendar from ``start`` to ``end``, pauses left out."""
+        calendar = self.calendar_for(priority)
+        total = calendar.business_minutes_between(start, end)
+        for a, b in pauses:
+            total -= calendar.business_minutes_between(max(a, start), min(b or end, end))
+        return max(0.0, total)
 
     def wall_minutes_to_first_response(self, priority: str, now: datetime) -> int:
         """Wall-clock minutes from ``now`` to the first-response due time (what users are told)."""
         due = self.first_response_due(priority, now)
         return max(0, round((due - now).total_seconds() / 60))
+
+
+DEFAULT_PRIORITY_HOURS = "urgent=24/7"
 
 
 def build_policy(
@@ -272,15 +351,24 @@ def build_policy(
     timezone: str,
     first_response: str,
     resolution: str,
+    priority_hours: str = DEFAULT_PRIORITY_HOURS,
 ) -> SlaPolicy:
-    """An :class:`SlaPolicy` from the settings' texts (raises :class:`SlaConfigError`)."""
+    """An :class:`SlaPolicy` from the settings' texts (raises :class:`SlaConfigError`).
+
+    A priority on 24/7 hours ignores the holidays too; other per-priority hours keep them."""
     try:
         tz = ZoneInfo(timezone)
     except Exception as error:
         raise SlaConfigError(f"unknown timezone {timezone!r}") from error
-    calendar = BusinessCalendar(BusinessHours.parse(business_hours), tz, parse_holidays(holidays))
+    days_off = parse_holidays(holidays)
+    calendar = BusinessCalendar(BusinessHours.parse(business_hours), tz, days_off)
+    calendars = {
+        name: BusinessCalendar(hours, tz, frozenset() if hours.is_always else days_off)
+        for name, hours in parse_priority_hours(priority_hours).items()
+    }
     return SlaPolicy(
         calendar,
         parse_targets(first_response, DEFAULT_FIRST_RESPONSE),
         parse_targets(resolution, DEFAULT_RESOLUTION),
+        calendars,
     )

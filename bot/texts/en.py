@@ -80,7 +80,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "{c}ticket - talk to a person straight away\n"
         "{c}status - see your open tickets\n"
         "{c}cancel - stop what we are doing\n"
-        "{c}lang id or {c}lang en - change the language"
+        "{c}lang id or {c}lang en - change the language\n"
+        "{c}mydata - see what is stored about you\n"
+        "{c}forget - erase your data (asks first)"
     ),
     "unknown_command": "Sorry, I don't know the command {c}{command}. Type {c}help to see what I can do.",
     "lang_usage": "Please choose a language: {c}lang en or {c}lang id",
@@ -97,6 +99,22 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "status_resolved": "resolved",
     "status_self_service": "solved with the FAQ",
     "status_closed": "closed",
+    # privacy
+    "mydata_header": "What this helpdesk stores about you:",
+    "mydata_profile": "Profile: name {name}, {platform} id {user_id}, language {language}, first contact {since}",
+    "mydata_tickets": "Tickets: {count}",
+    "mydata_ticket_line": "- {number} {subject} ({status}, opened {created}, your rating {rating})",
+    "mydata_messages": "Your messages: {count} stored (passwords and ID numbers already removed); the latest {shown}:",
+    "mydata_footer": "To erase all of this, use {c}forget. An administrator can give you the full export as a file.",
+    "forget_confirm": (
+        "This erases your name, your messages and the texts of your tickets; tickets still open with a "
+        "specialist are closed. Anonymous counts (how many tickets, of which kind) are kept for our reports. "
+        "This cannot be undone. Erase your data?"
+    ),
+    "btn_forget_yes": "Yes, erase my data",
+    "btn_forget_no": "No, keep it",
+    "forget_done": "Done: your data has been erased ({messages} messages, {tickets} tickets anonymised).",
+    "forget_kept": "Okay, nothing was erased.",
     "nothing_to_cancel": "There's nothing to cancel. How can I help?",
     "cancelled": "Okay, cancelled. Tell me whenever you need help again.",
     "cancelled_ticket": "Okay, I've closed ticket {number}. If the problem comes back, just tell me.",
@@ -104,6 +122,14 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "secret_removed": (
         "For your safety I removed what looked like a password or secret from your message. "
         "Please never send passwords in chat; nobody from IT will ask for them."
+    ),
+    "personal_data_removed": (
+        "For your privacy I removed what looked like a card, ID (NIK), tax (NPWP) or bank account number: "
+        "the specialist sees a placeholder instead. Please don't send such numbers in chat."
+    ),
+    "flood_notice": (
+        "You're sending a lot of messages at once, so I'll pause for a few seconds. Nothing is lost: "
+        "I've saved them all, and they're in your ticket's history if one is open."
     ),
     "empty_message": "I received an empty message. Could you describe the problem in a few words?",
     "attachment_not_now": (
@@ -130,6 +156,10 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "already_rated": "You've already rated this one. Thank you!",
     "chosen_rating": "Your rating: {stars}",
     "thanks_rating": "Thank you for your feedback!",
+    "describe_problem": (
+        "I'd like to help! Could you describe the problem in a sentence, for example "
+        "\"Outlook on my laptop won't open since this morning\"?"
+    ),
     "no_answer": "I'm sorry, I don't have a reliable answer for that, so I'll bring in a specialist.",
     # triage
     "triage_intro": "I'm sorry you're dealing with this. A few quick questions so the specialist can help faster:",
@@ -145,11 +175,20 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Expected first response: {expected}. I'll pass their messages on to you here, and anything "
         "you write here goes to them. Use {c}status to check, {c}cancel to withdraw it."
     ),
+    "ticket_opened_urgent": (
+        "I've opened ticket {number} as URGENT and a specialist is being alerted now. "
+        "Expected first response: {expected}, day or night. I'll pass their messages on to you here, "
+        "and anything you write here goes to them. Use {c}status to check."
+    ),
     "duration": _duration,
     # security
     "security_intro": (
         "This sounds like a security incident, so I'm alerting our specialists right away as URGENT. "
         "Please do this now:"
+    ),
+    "incident_raised": (
+        "This sounds like a security incident, so I've marked ticket {number} URGENT and a specialist "
+        "is being alerted now (expected first response: {expected}). Please do this now:"
     ),
     "first_aid_phishing": (
         "1. Do not click any links or open attachments in that message.\n"
@@ -200,6 +239,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "triage_label_since": "Since",
     "triage_label_error": "Error",
     "triage_label_affected": "Affected",
+    "triage_label_incident": "Incident reported",
     "triage_label_problem": "Problem",
     "card_candidates": "FAQ entries considered: {candidates}",
     "card_bot_answered": "The assistant answered with FAQ {entry} v{version}; the user needed more help.",
@@ -228,11 +268,26 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "desk_already_yours": "You already own {number}.",
     "desk_claimed": "{name} claimed {number}.",
     "desk_resolved": "{number} resolved by {name}. The user was asked for a rating.",
+    "desk_incident_raised": "🚨 {number} is now URGENT: the user reports a security incident ({kind}). Please take it now.",
+    "desk_forgotten": "{number} is closed: the user asked for their data to be erased (texts and name removed).",
+    "desk_flood_notice": (
+        "{name}, that's a lot of messages at once: the ones over the limit are saved in the ticket's "
+        "history but not relayed. Please wait a few seconds."
+    ),
+    "desk_held_messages": "({count} earlier messages held during a burst:)\n{lines}",
     "desk_cancelled": "The user withdrew {number}.",
     "desk_reopened": "The user says {number} is still not fixed: reopened.",
     "desk_rated": "The user rated {number}: {score}/5.",
     "desk_from_user": "{name}: {text}",
     "desk_delivered": "Delivered to the user ({number}).",
+    "desk_delivery_outage": (
+        "⚠️ Messages to {platform} have not been delivered for {minutes} min ({reason}). "
+        "{waiting} message(s) are waiting; they are retried automatically and sent in order as soon as "
+        "{platform} answers again. Nothing is lost."
+    ),
+    "desk_delivery_recovered": (
+        "✅ {platform} answers again after {minutes} min. The {waiting} waiting message(s) are being sent now, in order."
+    ),
     "desk_relay_failed": "Could not deliver this reply to the user ({number}): {reason}",
     "desk_no_open": "No open tickets.",
     "desk_open_header": "{count} open ticket(s):",
@@ -244,6 +299,8 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "cmd_status": "Your open tickets",
     "cmd_cancel": "Stop what we are doing",
     "cmd_lang": "Change the language: /lang en or /lang id",
+    "cmd_mydata": "See what is stored about you",
+    "cmd_forget": "Erase your data (asks first)",
     "cmd_desk_claim": "Take the ticket of this thread",
     "cmd_desk_resolve": "Resolve it: /resolve summary",
     "cmd_desk_priority": "Set priority: low, normal, high, urgent",

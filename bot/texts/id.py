@@ -80,7 +80,9 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "{c}ticket - langsung bicara dengan petugas\n"
         "{c}status - lihat tiket Anda yang masih terbuka\n"
         "{c}cancel - batalkan proses yang sedang berjalan\n"
-        "{c}lang id atau {c}lang en - ganti bahasa"
+        "{c}lang id atau {c}lang en - ganti bahasa\n"
+        "{c}mydata - lihat data apa saja yang tersimpan tentang Anda\n"
+        "{c}forget - hapus data Anda (dengan konfirmasi)"
     ),
     "unknown_command": "Maaf, saya tidak mengenal perintah {c}{command}. Ketik {c}help untuk melihat yang bisa saya bantu.",
     "lang_usage": "Silakan pilih bahasa: {c}lang id atau {c}lang en",
@@ -96,12 +98,35 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "status_resolved": "selesai",
     "status_self_service": "selesai lewat FAQ",
     "status_closed": "ditutup",
+    "mydata_header": "Data yang disimpan helpdesk ini tentang Anda:",
+    "mydata_profile": "Profil: nama {name}, id {platform} {user_id}, bahasa {language}, kontak pertama {since}",
+    "mydata_tickets": "Tiket: {count}",
+    "mydata_ticket_line": "- {number} {subject} ({status}, dibuat {created}, nilai Anda {rating})",
+    "mydata_messages": "Pesan Anda: {count} tersimpan (password dan nomor identitas sudah dihapus); {shown} terakhir:",
+    "mydata_footer": "Untuk menghapus semuanya, gunakan {c}forget. Administrator dapat memberikan ekspor lengkap sebagai file.",
+    "forget_confirm": (
+        "Ini akan menghapus nama Anda, pesan Anda, dan isi tiket Anda; tiket yang masih ditangani spesialis "
+        "akan ditutup. Jumlah anonim (berapa tiket, jenis apa) tetap disimpan untuk laporan. "
+        "Tindakan ini tidak bisa dibatalkan. Hapus data Anda?"
+    ),
+    "btn_forget_yes": "Ya, hapus data saya",
+    "btn_forget_no": "Tidak, simpan saja",
+    "forget_done": "Selesai: data Anda sudah dihapus ({messages} pesan, {tickets} tiket dianonimkan).",
+    "forget_kept": "Baik, tidak ada yang dihapus.",
     "nothing_to_cancel": "Tidak ada yang perlu dibatalkan. Ada yang bisa saya bantu?",
     "cancelled": "Baik, sudah dibatalkan. Silakan hubungi saya lagi kapan saja.",
     "cancelled_ticket": "Baik, tiket {number} sudah saya tutup. Kalau masalahnya muncul lagi, kabari saya saja.",
     "secret_removed": (
         "Demi keamanan, saya menghapus sesuatu yang tampak seperti password atau data rahasia dari pesan Anda. "
         "Mohon jangan pernah mengirim password lewat chat; tim IT tidak akan memintanya."
+    ),
+    "personal_data_removed": (
+        "Demi privasi Anda, saya menghapus sesuatu yang tampak seperti nomor kartu, NIK, NPWP, atau rekening: "
+        "spesialis hanya melihat penggantinya. Mohon jangan mengirim nomor seperti itu lewat chat."
+    ),
+    "flood_notice": (
+        "Anda mengirim banyak pesan sekaligus, jadi saya jeda beberapa detik. Tidak ada yang hilang: "
+        "semuanya sudah saya simpan, dan tercatat di riwayat tiket Anda jika ada tiket yang terbuka."
     ),
     "empty_message": "Pesan yang saya terima kosong. Bisa jelaskan masalahnya dalam beberapa kata?",
     "attachment_not_now": (
@@ -127,6 +152,10 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "already_rated": "Anda sudah memberi nilai untuk ini. Terima kasih!",
     "chosen_rating": "Nilai Anda: {stars}",
     "thanks_rating": "Terima kasih atas masukan Anda!",
+    "describe_problem": (
+        "Saya siap membantu! Boleh ceritakan masalahnya dalam satu kalimat, misalnya "
+        "\"Outlook di laptop saya tidak bisa dibuka sejak pagi\"?"
+    ),
     "no_answer": "Mohon maaf, saya belum punya jawaban yang pasti untuk itu, jadi saya akan melibatkan spesialis.",
     "triage_intro": "Mohon maaf atas kendalanya. Beberapa pertanyaan singkat agar spesialis bisa membantu lebih cepat:",
     "triage_problem": "Mohon jelaskan masalahnya dalam satu atau dua kalimat.",
@@ -141,10 +170,19 @@ TEXTS: dict[str, str | Callable[..., str]] = {
         "Perkiraan respons pertama: {expected}. Pesan dari mereka akan saya sampaikan di sini, dan apa pun "
         "yang Anda tulis di sini akan saya teruskan. Gunakan {c}status untuk cek, {c}cancel untuk membatalkan."
     ),
+    "ticket_opened_urgent": (
+        "Saya sudah membuat tiket {number} sebagai URGENT dan spesialis sedang diberi tahu sekarang. "
+        "Perkiraan respons pertama: {expected}, siang maupun malam. Pesan dari mereka akan saya sampaikan "
+        "di sini, dan apa pun yang Anda tulis di sini akan saya teruskan. Gunakan {c}status untuk cek."
+    ),
     "duration": _duration,
     "security_intro": (
         "Ini terdengar seperti insiden keamanan, jadi saya langsung memberi tahu spesialis kami sebagai URGENT. "
         "Mohon lakukan ini sekarang:"
+    ),
+    "incident_raised": (
+        "Ini terdengar seperti insiden keamanan, jadi tiket {number} saya tandai URGENT dan spesialis "
+        "sedang diberi tahu sekarang (perkiraan respons pertama: {expected}). Mohon lakukan ini sekarang:"
     ),
     "first_aid_phishing": (
         "1. Jangan klik tautan atau membuka lampiran di pesan itu.\n"
@@ -193,6 +231,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "triage_label_since": "Sejak",
     "triage_label_error": "Error",
     "triage_label_affected": "Terdampak",
+    "triage_label_incident": "Insiden yang dilaporkan",
     "triage_label_problem": "Masalah",
     "card_candidates": "Entri FAQ yang dipertimbangkan: {candidates}",
     "card_bot_answered": "Asisten sudah menjawab dengan FAQ {entry} v{version}; pengguna masih butuh bantuan.",
@@ -221,11 +260,26 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "desk_already_yours": "{number} sudah Anda pegang.",
     "desk_claimed": "{name} mengambil {number}.",
     "desk_resolved": "{number} diselesaikan oleh {name}. Pengguna diminta memberi nilai.",
+    "desk_incident_raised": "🚨 {number} sekarang URGENT: pengguna melaporkan insiden keamanan ({kind}). Mohon segera ditangani.",
+    "desk_forgotten": "{number} ditutup: pengguna meminta datanya dihapus (teks dan nama sudah dihapus).",
+    "desk_flood_notice": (
+        "{name}, pesannya banyak sekali sekaligus: yang melewati batas tersimpan di riwayat tiket "
+        "tetapi tidak diteruskan. Mohon tunggu beberapa detik."
+    ),
+    "desk_held_messages": "({count} pesan sebelumnya tertahan saat pesan beruntun:)\n{lines}",
     "desk_cancelled": "Pengguna membatalkan {number}.",
     "desk_reopened": "Pengguna menyatakan {number} masih bermasalah: dibuka kembali.",
     "desk_rated": "Pengguna memberi nilai {number}: {score}/5.",
     "desk_from_user": "{name}: {text}",
     "desk_delivered": "Terkirim ke pengguna ({number}).",
+    "desk_delivery_outage": (
+        "⚠️ Pesan ke {platform} belum terkirim selama {minutes} menit ({reason}). "
+        "{waiting} pesan menunggu; pesan dicoba ulang otomatis dan dikirim berurutan begitu "
+        "{platform} dapat dihubungi lagi. Tidak ada yang hilang."
+    ),
+    "desk_delivery_recovered": (
+        "✅ {platform} dapat dihubungi lagi setelah {minutes} menit. {waiting} pesan yang menunggu sedang dikirim sekarang, berurutan."
+    ),
     "desk_relay_failed": "Balasan ini tidak dapat dikirim ke pengguna ({number}): {reason}",
     "desk_no_open": "Tidak ada tiket terbuka.",
     "desk_open_header": "{count} tiket terbuka:",
@@ -237,6 +291,8 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "cmd_status": "Tiket Anda yang masih terbuka",
     "cmd_cancel": "Batalkan proses yang sedang berjalan",
     "cmd_lang": "Ganti bahasa: /lang id atau /lang en",
+    "cmd_mydata": "Lihat data yang tersimpan tentang Anda",
+    "cmd_forget": "Hapus data Anda (dengan konfirmasi)",
     "cmd_desk_claim": "Ambil tiket di utas ini",
     "cmd_desk_resolve": "Selesaikan: /resolve ringkasan",
     "cmd_desk_priority": "Atur prioritas: low, normal, high, urgent",

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from bot.core.records import (
     AuditEntry,
     Conversation,
+    DeliveryAttempt,
     FaqDraft,
     FaqVersion,
     OutboxItem,
@@ -26,6 +27,7 @@ from bot.core.records import (
 from storage.tables import (
     AuditRow,
     ConversationRow,
+    DeliveryAttemptRow,
     FaqVersionRow,
     MessageRow,
     OutboxRow,
@@ -119,6 +121,7 @@ MAPPERS: dict[type[Any], RecordMapper[Any, Any]] = {
     TicketEvent: RecordMapper(TicketEvent, TicketEventRow),
     StoredMessage: RecordMapper(StoredMessage, MessageRow),
     OutboxItem: RecordMapper(OutboxItem, OutboxRow),
+    DeliveryAttempt: RecordMapper(DeliveryAttempt, DeliveryAttemptRow),
     AuditEntry: RecordMapper(AuditEntry, AuditRow),
     FaqVersion: RecordMapper(FaqVersion, FaqVersionRow),
     FaqDraft: RecordMapper(FaqDraft, FaqDraftRow),

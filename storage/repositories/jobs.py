@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -23,6 +23,7 @@ from storage.tables import as_utc
 from storage.tables_jobs import JobRunRow
 
 _CHUNK = 500
+LEASE_JOB = "lease"
 
 
 class SqlJobRunRepository:
@@ -87,6 +88,41 @@ class SqlJobRunRepository:
         with self._session.begin_nested():
             won = self._session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
         return won
+
+    def hold_lease(self, name: str, holder: str, now: datetime, seconds: float) -> bool:
+        """Take or renew the lease ``name`` for ``seconds``; True when ``holder`` holds it now.
+
+        A lease is a ``job_runs`` row of job ``lease``: its holder and when it last renewed. Another
+        holder gets it only once it was not renewed for ``seconds`` (its process died)."""
+        now_utc = as_utc(now)
+        assert now_utc is not None
+        self._uow.sync()
+        stmt = (
+            update(JobRunRow)
+            .where(
+                and_(
+                    col(JobRunRow.job) == LEASE_JOB,
+                    col(JobRunRow.key) == name,
+                    or_(
+                        col(JobRunRow.claimed_by) == holder,
+                        col(JobRunRow.claimed_at) < now_utc - timedelta(seconds=seconds),
+                    ),
+                )
+            )
+            .values(claimed_at=now_utc, claimed_by=holder)
+            .execution_options(synchronize_session=False)
+        )
+        with self._session.begin_nested():
+            if self._session.execute(stmt).rowcount == 1:  # type: ignore[attr-defined]
+                return True
+        return self.claim(LEASE_JOB, name, now, owner=holder)
+
+    def drop_lease(self, name: str, holder: str) -> None:
+        """Give the lease ``name`` up at once if ``holder`` holds it (a clean shutdown)."""
+        row = self._row(LEASE_JOB, name)
+        if row is not None and row.claimed_by == holder:
+            self._session.delete(row)
+            self._session.flush()
 
     def finish(self, job: str, key: str, now: datetime, detail: dict[str, Any] | None = None) -> None:
         """Mark ``(job, key)`` done (claiming it first if nobody had)."""

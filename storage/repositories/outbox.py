@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import fields
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 
 from bot.core.records import (
+    DeliveryAttempt,
+    DeliveryHealth,
     OutboxItem,
     OutboxStatus,
 )
 from storage.repositories.base import SqlRepository, utcnow
 from storage.tables import (
+    DeliveryAttemptRow,
+    DeliveryHealthRow,
     OutboxRow,
     as_utc,
 )
@@ -100,3 +105,193 @@ class SqlOutboxRepository(SqlRepository):
             tracked.snapshot["next_attempt_at"] = as_utc(until)
             tracked.row.next_attempt_at = as_utc(until)
         return won
+
+    # ------------------------------------------------------------------ leases of live workers
+    def take(self, item_id: int, worker: str, until: datetime, now: datetime) -> bool:
+        """Like :meth:`claim`, and records ``worker`` as the holder of the lease."""
+        won = self.claim(item_id, until, now)
+        if won:
+            self._session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == item_id)
+                .values(claimed_by=worker)
+                .execution_options(synchronize_session=False)
+            )
+            tracked = self._uow.identity.tracked(OutboxItem, item_id)
+            if tracked is not None:
+                tracked.record.claimed_by = worker
+                tracked.snapshot["claimed_by"] = worker
+                tracked.row.claimed_by = worker
+        return won
+
+    def renew(self, item_ids: Iterable[int], worker: str, until: datetime) -> int:
+        """Extend the leases ``worker`` holds on ``item_ids`` to ``until``; returns how many."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return 0
+        self._uow.sync()
+        stmt = (
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id).in_(ids),
+                col(OutboxRow.claimed_by) == worker,
+                col(OutboxRow.status) == OutboxStatus.PENDING.value,
+            )
+            .values(next_attempt_at=as_utc(until))
+            .execution_options(synchronize_session=False)
+        )
+        return int(self._session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def oldest_pending(self, platform: str, chat_ids: Iterable[str] | None = None) -> OutboxItem | None:
+        """The oldest pending item for ``platform``: the head of its chat's queue."""
+        query = select(OutboxRow).where(
+            col(OutboxRow.platform) == platform, col(OutboxRow.status) == OutboxStatus.PENDING.value
+        )
+        if chat_ids is not None:
+            query = query.where(col(OutboxRow.chat_id).in_(sorted(set(chat_ids))))
+        return self._first(OutboxItem, query.order_by(col(OutboxRow.id)))
+
+    def release_outage_waits(self, platform: str, now: datetime) -> int:
+        """Make every item of ``platform`` that waits out an outage due at ``now`` (the platform
+        answered again); items waiting for a rate limit or under a live lease keep their time."""
+        self._uow.sync()
+        stmt = (
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.platform) == platform,
+                col(OutboxRow.status) == OutboxStatus.PENDING.value,
+                col(OutboxRow.outage_wait).is_(True),
+                col(OutboxRow.claimed_by).is_(None),
+            )
+            .values(next_attempt_at=as_utc(now), outage_wait=False)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self._session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def pending_count(self, platform: str) -> int:
+        """How many items wait for ``platform``."""
+        self._uow.sync()
+        stmt = (
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(col(OutboxRow.platform) == platform, col(OutboxRow.status) == OutboxStatus.PENDING.value)
+        )
+        return int(self._session.execute(stmt).scalar_one())
+
+    def card_pending(self, ticket_id: int) -> bool:
+        """Whether the ticket's desk card is still waiting to be delivered."""
+        self._uow.sync()
+        stmt = select(OutboxRow.id).where(
+            OutboxRow.ticket_id == ticket_id,
+            OutboxRow.purpose == "card",
+            OutboxRow.status == OutboxStatus.PENDING.value,
+        )
+        return self._session.execute(stmt.limit(1)).first() is not None
+
+    # ------------------------------------------------------------------------------ attempts
+    def start_attempt(self, attempt: DeliveryAttempt) -> DeliveryAttempt:
+        """Record that ``attempt`` starts (before the send)."""
+        return self._insert(attempt)
+
+    def attempts(self, item_id: int) -> list[DeliveryAttempt]:
+        """Every attempt at item ``item_id``, first first."""
+        query = select(DeliveryAttemptRow).where(DeliveryAttemptRow.outbox_id == item_id)
+        return self._records(DeliveryAttempt, query.order_by(col(DeliveryAttemptRow.attempt)))
+
+    def status_counts(self) -> dict[str, dict[str, int]]:
+        """How many rows are pending and failed, per platform (for the metrics page)."""
+        self._uow.sync()
+        query = (
+            select(OutboxRow.status, OutboxRow.platform, func.count())
+            .where(col(OutboxRow.status).in_(("pending", "failed")))
+            .group_by(col(OutboxRow.status), col(OutboxRow.platform))
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for status, platform, n in self._session.execute(query).all():
+            counts.setdefault(str(status), {})[str(platform)] = int(n)
+        return counts
+
+    # ------------------------------------------------------------------------ platform health
+    def health(self, platform: str) -> DeliveryHealth | None:
+        """How deliveries to ``platform`` are going, if anything was recorded."""
+        self._uow.sync()
+        row = self._session.get(DeliveryHealthRow, platform)
+        if row is None:
+            return None
+        return DeliveryHealth(**{f.name: getattr(row, f.name) for f in fields(DeliveryHealth)})
+
+    def _health_row(self, platform: str) -> DeliveryHealthRow:
+        self._uow.sync()
+        row = self._session.get(DeliveryHealthRow, platform, with_for_update=True)
+        if row is None:
+            try:
+                with self._session.begin_nested():
+                    self._session.add(DeliveryHealthRow(platform=platform))
+            except IntegrityError:
+                pass  # another worker inserted it first
+            row = self._session.get(DeliveryHealthRow, platform, with_for_update=True)
+            assert row is not None
+        return row
+
+    def note_failure(self, platform: str, now: datetime, error: str) -> DeliveryHealth:
+        """A temporary failure on ``platform``: opens an outage unless one is open."""
+        row = self._health_row(platform)
+        if row.failing_since is None:
+            row.failing_since = as_utc(now)
+            row.alerted_at = None
+        row.last_failure_at = as_utc(now)
+        row.last_error = error[:500]
+        self._session.flush()
+        return DeliveryHealth(**{f.name: getattr(row, f.name) for f in fields(DeliveryHealth)})
+
+    def note_success(self, platform: str, now: datetime) -> DeliveryHealth | None:
+        """A delivery to ``platform`` worked: closes the open outage and returns it as it was
+        (None when there was none, the common case, which costs one primary-key read)."""
+        self._uow.sync()
+        row = self._session.get(DeliveryHealthRow, platform)
+        if row is None or row.failing_since is None:
+            return None
+        row = self._health_row(platform)
+        if row.failing_since is None:
+            return None
+        closed = DeliveryHealth(**{f.name: getattr(row, f.name) for f in fields(DeliveryHealth)})
+        row.failing_since = None
+        row.alerted_at = None
+        row.last_success_at = as_utc(now)
+        self._session.flush()
+        return closed
+
+    def mark_alerted(self, platform: str, since: datetime, now: datetime) -> bool:
+        """Take the right to tell the desk of the outage that began at ``since`` (once)."""
+        self._uow.sync()
+        stmt = (
+            update(DeliveryHealthRow)
+            .where(
+                col(DeliveryHealthRow.platform) == platform,
+                col(DeliveryHealthRow.failing_since) == as_utc(since),
+                col(DeliveryHealthRow.alerted_at).is_(None),
+            )
+            .values(alerted_at=as_utc(now))
+            .execution_options(synchronize_session=False)
+        )
+        return int(self._session.execute(stmt).rowcount) == 1  # type: ignore[attr-defined]
+
+    def take_probe(self, platform: str, now: datetime, every: timedelta) -> bool:
+        """Take the right to probe ``platform`` during an outage (at most once per ``every``)."""
+        self._uow.sync()
+        moment = as_utc(now)
+        assert moment is not None
+        stmt = (
+            update(DeliveryHealthRow)
+            .where(
+                col(DeliveryHealthRow.platform) == platform,
+                col(DeliveryHealthRow.failing_since).is_not(None),
+                or_(
+                    col(DeliveryHealthRow.last_probe_at).is_(None),
+                    col(DeliveryHealthRow.last_probe_at) <= moment - every,
+                ),
+            )
+            .values(last_probe_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self._session.execute(stmt).rowcount) == 1  # type: ignore[attr-defined]

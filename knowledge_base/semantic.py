@@ -1,0 +1,258 @@
+"""The default matcher: the lexical score and a sentence-embedding similarity, blended.
+
+For a question, the lexical matcher (:class:`~knowledge_base.matcher.FaqMatcher`) scores its best
+few entries; the embedding of the normalised question is compared with every phrasing's embedding
+(one matrix product) and the semantically best few entries are added to those candidates. Each
+candidate then gets::
+
+    score = (1 - semantic_weight) * lexical + semantic_weight * semantic
+
+where ``semantic`` is the cosine to the entry's closest phrasing, rescaled to 0-100 between
+``cosine_low`` and ``cosine_high`` (e5's cosines between unrelated questions sit around 0.7).
+The thresholds and the answer confidence then work exactly as for the lexical matcher (the
+confidence may also weigh the ``semantic`` component).
+
+The model is asked only for texts it has not seen: phrasing vectors come from the
+:class:`~knowledge_base.embeddings.EmbeddingCache` (memory, then the database), and a question
+whose normalised text equals a phrasing or a recent question reuses that vector.
+
+When the model cannot be loaded, the matcher says so once in the log and keeps working on the
+lexical score alone (:attr:`SemanticMatcher.kind` is then ``lexical``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.core.language import detect_language
+from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
+from knowledge_base.calibration import Calibration
+from knowledge_base.embeddings import EmbeddingCache, Progress
+from knowledge_base.encoders.port import EncoderUnavailable
+from knowledge_base.matcher import MAX_CANDIDATES, MAX_QUERY_CHARS, FaqMatcher, ScoreWeights, result_for
+from knowledge_base.normalize import normalize
+from knowledge_base.self_calibration import SelfCalibrationPlan, self_calibrate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BlendWeights:
+    """How the semantic similarity joins the lexical score."""
+
+    semantic_weight: float = 0.5
+    cosine_low: float = 0.80
+    """A cosine at or below this counts as 0 ..."""
+    cosine_high: float = 0.96
+    """... and at or above this as 100."""
+    semantic_top: int = 8
+    """The semantically best entries added to the lexical candidates."""
+
+
+class SemanticMatcher:
+    """Lexical and semantic matching blended (implements :class:`bot.core.ports.AnswerFinder`).
+
+    ``cache`` holds the encoder and its caches; ``None`` (or a model that fails to load) leaves
+    only the lexical score. The interface is :class:`~knowledge_base.matcher.FaqMatcher`'s.
+    """
+
+    def __init__(
+        self,
+        cache: EmbeddingCache | None,
+        entries: Sequence[FaqEntry] = (),
+        thresholds: MatchThresholds | None = None,
+        default_lang: str = "id",
+        weights: ScoreWeights | None = None,
+        blend: BlendWeights | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.lexical = FaqMatcher(default_lang=default_lang, weights=weights)
+        self.cache = cache
+        self.blend = blend or BlendWeights()
+        self.unavailable: str | None = None if cache is not None else "HELPDESK_MATCHER=lexical"
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self.rebuild(entries, thresholds, progress=progress)
+
+    # --- the FaqMatcher interface --------------------------------------------------------------
+
+    @property
+    def default_lang(self) -> str:
+        """The language assumed when detection cannot tell."""
+        return self.lexical.default_lang
+
+    @property
+    def thresholds(self) -> MatchThresholds:
+        """The decision thresholds in use."""
+        return self.lexical.thresholds
+
+    def set_thresholds(self, thresholds: MatchThresholds) -> None:
+        """Use new decision thresholds."""
+        self.lexical.set_thresholds(thresholds)
+
+    @property
+    def entries(self) -> tuple[FaqEntry, ...]:
+        """The entries the matcher was built from."""
+        return self.lexical.entries
+
+    @property
+    def size(self) -> int:
+        """Number of indexed phrasings."""
+        return self.lexical.size
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the embedding model is in use."""
+        return self.unavailable is None
+
+    @property
+    def kind(self) -> str:
+        """What decides: ``semantic:<model id>`` or ``lexical`` (thresholds are fitted per kind)."""
+        if self.cache is not None and self.unavailable is None:
+            return f"semantic:{self.cache.model_id}"
+        return "lexical"
+
+    def rebuild(
+        self,
+        entries: Sequence[FaqEntry],
+        thresholds: MatchThresholds | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Index ``entries``; only phrasings never encoded before go to the model."""
+        self.lexical.rebuild(entries, thresholds)
+        texts = self.lexical.phrasing_texts()
+        if self.cache is None or self.unavailable is not None:
+            return
+        try:
+            matrix = self.cache.vectors(texts, progress=progress) if texts else np.zeros((0, 0), np.float32)
+        except EncoderUnavailable as exc:
+            self._fail(exc)
+            return
+        self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.cache.forget_unused(texts)
+
+    def _fail(self, exc: Exception) -> None:
+        self.unavailable = str(exc)
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        log.warning("the semantic matcher is off, matching on words only: %s", exc)
+
+    def rank(self, text: str, lang: str | None = None, k: int = MAX_CANDIDATES) -> list[Candidate]:
+        """The ``k`` best candidates for ``text``, best first."""
+        norm = normalize((text or "")[:MAX_QUERY_CHARS])
+        if not norm or not self.entries:
+            return []
+        language = lang or detect_language(text[:MAX_QUERY_CHARS], self.default_lang)
+        return self.rank_normalized(norm, language)[:k]
+
+    def rank_normalized(self, norm: str, lang: str) -> list[Candidate]:
+        """Every scored candidate for the normalised text ``norm``, best first."""
+        sem = self._semantic_scores(norm)
+        if sem is None:
+            return self.lexical.score_entries(norm, lang)
+        top = min(self.blend.semantic_top, sem.size)
+        best_sem = np.argpartition(-sem, top - 1)[:top] if top < sem.size else np.arange(sem.size)
+        lexical = self.lexical.score_entries(norm, lang, include=best_sem)
+        index = {entry.id: i for i, entry in enumerate(self.entries)}
+        seen = {c.entry_id for c in lexical}
+        for e in best_sem:  # entries the lexical side cannot score at all (no shared feature)
+            entry_id = self.entries[int(e)].id
+            if entry_id not in seen:
+                lexical.append(Candidate(entry_id, 0.0, ()))
+        w = self.blend.semantic_weight
+        out = []
+        for cand in lexical:
+            s = float(sem[index[cand.entry_id]])
+            score = round((1.0 - w) * cand.score + w * s, 2)
+            parts = (*cand.components, ("lexical", cand.score), ("semantic", round(s, 1)))
+            out.append(Candidate(cand.entry_id, score, parts))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _semantic_scores(self, norm: str) -> np.ndarray | None:
+        """0-100 per entry: the rescaled cosine to the entry's closest phrasing (``None``: off)."""
+        if self.cache is None or self.unavailable is not None or self._matrix.size == 0:
+            return None
+        query = self.cache.known(norm)
+        if query is None:
+            try:
+                query = self.cache.query(norm)
+            except EncoderUnavailable as exc:
+                self._fail(exc)
+                return None
+        sims = self._matrix @ query
+        rows = self.lexical.entry_index()
+        n_entries = len(self.entries)
+        best = np.full(n_entries, -1.0, dtype=np.float64)
+        np.maximum.at(best, rows, sims.astype(np.float64))
+        b = self.blend
+        return np.clip((best - b.cosine_low) / (b.cosine_high - b.cosine_low), 0.0, 1.0) * 100.0
+
+    def prepare(self, text: str) -> None:
+        """Encode ``text`` ahead of :meth:`match` (called off the event loop and outside any
+        transaction, so the match inside the unit of work finds the vector cached)."""
+        if self.cache is None or self.unavailable is not None or self._matrix.size == 0:
+            return
+        norm = normalize((text or "")[:MAX_QUERY_CHARS])
+        if not norm:
+            return
+        try:
+            self.cache.query(norm)
+        except EncoderUnavailable as exc:
+            self._fail(exc)
+
+    def like(self, entries: Sequence[FaqEntry]) -> SemanticMatcher:
+        """A matcher of the same kind (same encoder and caches, same thresholds) on ``entries``."""
+        cache = self.cache if self.unavailable is None else None
+        other = SemanticMatcher(
+            cache, entries, self.thresholds, self.default_lang, self.lexical.weights, self.blend
+        )
+        if cache is None:
+            other.unavailable = self.unavailable
+        return other
+
+    def calibrate_self(
+        self,
+        labelled: Sequence[tuple[str, str]] = (),
+        plan: SelfCalibrationPlan | None = None,
+        progress: Progress | None = None,
+    ) -> Calibration:
+        """Thresholds fitted to this FAQ (see :mod:`knowledge_base.self_calibration`), with figures;
+        the thresholds in use are not changed."""
+        def warm(texts: Sequence[str]) -> None:
+            self.warm_up(texts, progress)
+
+        return self_calibrate(self, self.entries, self.like, labelled, plan, progress, warm)
+
+    def warm_up(self, texts: Sequence[str], progress: Progress | None = None) -> None:
+        """Encode ``texts`` in batches ahead of ranking them one by one."""
+        if self.cache is None or self.unavailable is not None:
+            return
+        norms = sorted({n for n in (normalize(t[:MAX_QUERY_CHARS]) for t in texts) if n})
+        try:
+            self.cache.vectors(norms, progress=progress)
+        except EncoderUnavailable as exc:
+            self._fail(exc)
+
+    def fit_thresholds(
+        self, labelled: Sequence[tuple[str, str]] = (), progress: Progress | None = None
+    ) -> MatchThresholds:
+        """Thresholds fitted to this FAQ (the :class:`~bot.core.ports.CalibratingFinder` port)."""
+        return self.calibrate_self(labelled, progress=progress).thresholds
+
+    def decide(self, candidates: Sequence[Candidate], thresholds: MatchThresholds | None = None) -> Decision:
+        """Apply the thresholds to ranked candidates (the lexical matcher's rule)."""
+        return self.lexical.decide(candidates, thresholds or self.thresholds)
+
+    def match(self, text: str, lang: str | None = None) -> MatchResult:
+        """Decision and up to five candidates (always listed, whatever the decision)."""
+        raw = text or ""
+        clipped = raw[:MAX_QUERY_CHARS]
+        norm = normalize(clipped)
+        language = lang or detect_language(clipped, self.default_lang)
+        if not norm or not self.entries:
+            return MatchResult(raw, norm, language, Decision.ESCALATE, ())
+        cands = self.rank_normalized(norm, language)[:MAX_CANDIDATES]
+        return result_for(self, raw, norm, language, cands)

@@ -1,0 +1,203 @@
+"""Concurrency inside one process, the poller lease, and the status pages.
+
+- A turn that waits on the platform (a slow desk-membership lookup) holds back only its own
+  conversation: another user is answered meanwhile; the same user's next message waits its turn.
+- Membership answers are cached for a while; a failed lookup is not cached.
+- The poller lease: one holder at a time, renewal, takeover after it lapsed, release.
+- ``/healthz`` (200, or 503 with the reason) and ``/metrics`` on a real aiohttp server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aiohttp
+import pytest
+
+from bot.core.records import Role
+from bot.core.types import ChannelAddress, InboundMessage, UserRef
+from bot.engine.ordering import KeyedLocks, RoleCache
+from bot.observability.metrics import observe_turn
+from bot.observability.pages import HelpdeskStatusPages
+from bot.workers.lease import DatabaseLease
+from handlers.status_routes import StatusServer
+from tests.fakes import DeskWorld, FixedClock
+
+
+class SlowDirectory:
+    """A desk directory whose answer waits until released (a platform call that hangs)."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.asked: list[str] = []
+        self.fail = False
+
+    async def is_desk_member(self, user: UserRef) -> bool:
+        self.asked.append(user.key)
+        if self.fail:
+            raise ConnectionError("the platform is unreachable")
+        if user.user_id == "slow":
+            await self.release.wait()
+        return False
+
+
+def message(name: str, text: str) -> InboundMessage:
+    return InboundMessage(
+        ChannelAddress("console", f"user-{name}"),
+        UserRef("console", name, name.title()),
+        text,
+        message_id=uuid.uuid4().hex[:8],
+        event_id=uuid.uuid4().hex,
+    )
+
+
+async def test_a_turn_waiting_on_the_platform_holds_back_only_its_own_conversation(world: DeskWorld) -> None:
+    directory = SlowDirectory()
+    world.engine.directories = {"console": directory}
+    slow_first = asyncio.create_task(world.engine.handle(message("slow", "printer offline")))
+    await asyncio.sleep(0.05)
+    slow_second = asyncio.create_task(world.engine.handle(message("slow", "/status")))
+    await asyncio.wait_for(world.engine.handle(message("budi", "printer offline")), timeout=5)
+    await world.deliver()
+    assert world.sender.to("user-budi"), "another user waited behind a hanging platform call"
+    assert not world.sender.to("user-slow") and not slow_first.done() and not slow_second.done()
+    directory.release.set()
+    await asyncio.wait_for(asyncio.gather(slow_first, slow_second), timeout=5)
+    await world.deliver()
+    replies = [s.message.text for s in world.sender.to("user-slow")]
+    budi = [s.message.text for s in world.sender.to("user-budi")]
+    # The first message was handled first: the greeting and the answer budi got (but for the
+    # name), then the one reply to /status.
+    assert replies[1 : len(budi)] == budi[1:] and len(replies) == len(budi) + 1, replies
+
+
+async def test_membership_answers_are_cached_and_failures_are_not(world: DeskWorld) -> None:
+    directory = SlowDirectory()
+    world.engine.directories = {"console": directory}
+    await world.user_says("printer offline")
+    await world.user_says("/status")
+    assert directory.asked == ["console:budi"]  # asked once, then cached
+    directory.fail = True
+    world.engine.role_cache = RoleCache(ttl_seconds=60)
+    await world.user_says("/status", name="ani")
+    await world.user_says("/status", name="ani")
+    assert directory.asked.count("console:ani") == 2  # a failed lookup is asked again
+
+
+def test_role_cache_forgets_after_its_ttl() -> None:
+    now = [0.0]
+    cache = RoleCache(ttl_seconds=30, monotonic=lambda: now[0])
+    cache.put("telegram:1", Role.SPECIALIST)
+    assert cache.get("telegram:1") == Role.SPECIALIST
+    now[0] = 31
+    assert cache.get("telegram:1") is None
+
+
+async def test_keyed_locks_keep_arrival_order_per_key_and_run_keys_side_by_side() -> None:
+    locks = KeyedLocks()
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def turn(key: str, name: str, wait: bool = False) -> None:
+        async with locks.hold(key):
+            if wait:
+                await gate.wait()
+            order.append(name)
+
+    first = asyncio.create_task(turn("a", "a1", wait=True))
+    await asyncio.sleep(0)
+    later = [asyncio.create_task(turn("a", f"a{i}")) for i in range(2, 6)]
+    await asyncio.wait_for(turn("b", "b1"), timeout=1)
+    assert order == ["b1"]
+    gate.set()
+    await asyncio.gather(first, *later)
+    assert order == ["b1", "a1", "a2", "a3", "a4", "a5"]
+    assert len(locks) == 0  # nothing kept once nobody waits
+
+
+def test_the_poller_lease_has_one_holder_and_is_taken_over_once_it_lapsed(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock()
+    first = DatabaseLease(uow_factory, clock, "telegram-poller", 20, holder="host:1:a")
+    second = DatabaseLease(uow_factory, clock, "telegram-poller", 20, holder="host:2:b")
+    run = asyncio.run
+    assert run(first.hold()) and not run(second.hold())
+    clock.advance(seconds=15)
+    assert run(first.hold()) and not run(second.hold())  # renewed: still the first's
+    clock.advance(seconds=21)  # the first died: no renewal for longer than the lease
+    assert run(second.hold()) and not run(first.hold())
+    run(second.release())
+    assert run(first.hold())  # released: taken at once
+
+
+@pytest.fixture
+async def status(uow_factory):  # type: ignore[no-untyped-def]
+    class Channel:
+        platform = "telegram"
+        connected = True
+
+    channel = Channel()
+    migrated = [True]
+    pages = HelpdeskStatusPages(uow_factory, [channel], lambda: migrated[0])  # type: ignore[list-item]
+    server = StatusServer(pages, "127.0.0.1:0")
+    await server.start()
+    async with aiohttp.ClientSession() as session:
+        yield session, f"http://127.0.0.1:{server.port}", channel, migrated
+    await server.stop()
+
+
+async def test_healthz_says_ok_and_names_what_is_wrong(status) -> None:  # type: ignore[no-untyped-def]
+    session, base, channel, migrated = status
+    async with session.get(f"{base}/healthz") as response:
+        assert response.status == 200
+        body = await response.json()
+    assert body == {
+        "database": "ok",
+        "migrations": "current",
+        "channels": {"telegram": "connected"},
+        "status": "ok",
+    }
+    channel.connected = False
+    migrated[0] = False
+    async with session.get(f"{base}/healthz") as response:
+        assert response.status == 503
+        body = await response.json()
+    assert body["channels"] == {"telegram": "not connected"}
+    assert "helpdesk db upgrade" in body["migrations"]
+
+
+async def test_healthz_is_503_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storage.database import make_engine
+    from storage.uow import sql_uow_factory
+
+    missing = sql_uow_factory(make_engine(f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}"))
+    server = StatusServer(HelpdeskStatusPages(missing, [], lambda: True), "127.0.0.1:0")
+    await server.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{server.port}/healthz") as response,
+        ):
+            assert response.status == 503
+            body = await response.json()
+        assert body["database"].startswith("unreachable")
+    finally:
+        await server.stop()
+
+
+async def test_metrics_count_turns_and_outbox_rows(status, world: DeskWorld) -> None:  # type: ignore[no-untyped-def]
+    session, base, _channel, _migrated = status
+    observe_turn("telegram", "message", 0.004)
+    await world.engine.handle(message("budi", "printer offline"))  # queued, not delivered yet
+    with world.uow_factory() as uow:
+        pending = uow.outbox.status_counts()["pending"]["console"]
+    assert pending >= 1
+    async with session.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        page = await response.text()
+    assert 'helpdesk_events_total{kind="message",platform="telegram"}' in page
+    assert 'helpdesk_turn_seconds_bucket{le="0.005",platform="telegram"}' in page
+    assert "helpdesk_matcher_seconds_bucket" in page
+    assert f'helpdesk_outbox_pending{{platform="console"}} {float(pending)}' in page
+    assert "# TYPE helpdesk_outbox_failed gauge" in page

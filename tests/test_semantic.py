@@ -1,0 +1,229 @@
+"""The semantic matcher with the real embedded model: ranking, stored embeddings, self-calibrated
+thresholds that follow the FAQ, the lexical fallback, and the ``kb`` commands around them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.core.types import Decision, FaqEntry
+from bot.faq.importing import import_entries
+from bot.faq.index import LABELLED_SETTING, THRESHOLDS_SETTING, FaqIndex, faq_fingerprint
+from knowledge_base.embeddings import EmbeddingCache
+from knowledge_base.encoders import make_encoder
+from knowledge_base.encoders.port import EncoderUnavailable, TextEncoder
+from knowledge_base.faq_file import dump_faq, load_faq_path
+from knowledge_base.matcher import FaqMatcher
+from knowledge_base.semantic import SemanticMatcher
+from storage.database import make_engine
+from storage.embeddings import SqlEmbeddingStore
+from storage.uow import sql_uow_factory
+
+OWN_FAQ = Path(__file__).resolve().parent.parent / "benchmarks" / "helpdesk45" / "faq.yaml"
+MODEL = make_encoder("semantic")
+assert MODEL is not None
+
+
+def own_faq(n: int = 12) -> list[FaqEntry]:
+    """The first ``n`` entries of the 45-entry bilingual FAQ written for the benchmark."""
+    return load_faq_path(OWN_FAQ)[:n]
+
+
+class CountingEncoder:
+    """The real model, counting the texts it is asked to encode."""
+
+    def __init__(self, inner: TextEncoder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.encode(texts)
+
+
+class BrokenEncoder:
+    """A model that cannot be loaded (a missing file, a bad build)."""
+
+    calls = 0
+
+    @property
+    def model_id(self) -> str:
+        raise EncoderUnavailable("model file missing")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        BrokenEncoder.calls += 1
+        raise EncoderUnavailable("model file missing")
+
+
+@pytest.fixture(scope="module")
+def shared_cache() -> EmbeddingCache:
+    return EmbeddingCache(MODEL)  # type: ignore[arg-type]
+
+
+def test_paraphrases_without_shared_words_rank_right_in_both_languages(shared_cache: EmbeddingCache) -> None:
+    entries = own_faq(16)
+    semantic = SemanticMatcher(shared_cache, entries, default_lang="id")
+    assert semantic.kind.startswith("semantic:e5-small")
+    cases = {
+        "my laptop is completely dead, power button does nothing even plugged in": "laptop-no-power",
+        "boss wants to see my agenda in outlook how do i let her": "calendar-sharing",
+        "mau baca email kerja di iphone caranya?": "email-on-phone",
+    }
+    for text, expect in cases.items():
+        ranked = semantic.rank(text, k=3)
+        assert ranked[0].entry_id == expect, (text, ranked)
+        parts = dict(ranked[0].components)
+        assert parts["semantic"] > 0 and "lexical" in parts
+    # the blend is the lexical score moved by the semantic one
+    best = semantic.rank("boss wants to see my agenda in outlook how do i let her")[0]
+    parts = dict(best.components)
+    w = semantic.blend.semantic_weight
+    assert best.score == pytest.approx((1 - w) * parts["lexical"] + w * parts["semantic"], abs=0.1)
+
+
+def test_phrasing_vectors_are_stored_and_an_edit_encodes_only_what_changed(database_url: str) -> None:
+    engine = make_engine(database_url)
+    entries = own_faq(6)
+    first = CountingEncoder(MODEL)  # type: ignore[arg-type]
+    SemanticMatcher(EmbeddingCache(first, SqlEmbeddingStore(engine)), entries)
+    phrasings = sum(len(q) for e in entries for q in e.questions.values())
+    assert len(first.texts) == phrasings
+
+    # another process (a new cache) on the same database: nothing is encoded again
+    second = CountingEncoder(MODEL)  # type: ignore[arg-type]
+    matcher = SemanticMatcher(EmbeddingCache(second, SqlEmbeddingStore(engine)), entries)
+    assert second.texts == []
+
+    # one phrasing edited: exactly that one goes to the model
+    edited = replace(entries[0], questions={**entries[0].questions, "en": ("My password no longer works",)})
+    matcher.rebuild([edited, *entries[1:]])
+    assert second.texts == ["my password no longer works"]
+
+    # a question asked twice is encoded once
+    matcher.match("wifi kantor tidak bisa connect")
+    matcher.match("wifi kantor tidak bisa connect")
+    assert second.texts.count("wifi kantor tidak bisa connect") == 1
+    engine.dispose()
+
+
+def test_a_missing_model_leaves_the_lexical_matcher_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entries = own_faq(6)
+    with caplog.at_level(logging.WARNING, logger="knowledge_base.semantic"):
+        matcher = SemanticMatcher(EmbeddingCache(BrokenEncoder()), entries, default_lang="id")  # type: ignore[arg-type]
+        results = [matcher.match("lupa password laptop") for _ in range(3)]
+    lexical = FaqMatcher(entries, default_lang="id").match("lupa password laptop")
+    assert matcher.kind == "lexical" and "model file missing" in str(matcher.unavailable)
+    assert [c.entry_id for c in results[0].candidates] == [c.entry_id for c in lexical.candidates]
+    warnings = [r for r in caplog.records if "semantic matcher is off" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_thresholds_follow_the_faq_after_import_and_edit(
+    database_url: str, shared_cache: EmbeddingCache
+) -> None:
+    factory = sql_uow_factory(make_engine(database_url))
+    entries = own_faq(10)
+    with factory() as uow:
+        import_entries(uow, entries, author="test")
+        uow.commit()
+    matcher = SemanticMatcher(shared_cache, default_lang="id")
+    index = FaqIndex(factory, matcher, refresh_seconds=0)
+    index.refresh(force=True)
+    with factory() as uow:
+        record = uow.faq.get_setting(THRESHOLDS_SETTING)
+    assert record["matcher"] == matcher.kind and record["source"] == "self"
+    assert record["faq"] == faq_fingerprint(entries)
+    assert 0 < record["clarify"] <= record["answer"] <= 100
+    # a covered, messy question is answered or offered; an unrelated one is not answered
+    covered = index.match("lupa pw laptop gmn cara gantinya")
+    assert covered.decision in (Decision.ANSWER, Decision.CLARIFY)
+    assert "password-reset" in [c.entry_id for c in covered.candidates[:3]]
+    assert index.match("kantin buka jam berapa ya").decision is not Decision.ANSWER
+
+    # an edit: the index picks it up at once and refits in the background
+    with factory() as uow:
+        uow.faq.delete(entries[-1].id, "test", "gone")
+        uow.commit()
+    index.invalidate()
+    assert index.refresh()
+    assert entries[-1].id not in {e.id for e in index.entries()}
+    index.wait_for_calibration(timeout=60)
+    with factory() as uow:
+        record = uow.faq.get_setting(THRESHOLDS_SETTING)
+    assert record["faq"] == faq_fingerprint(entries[:-1])
+
+    # a second process on the same database reuses the stored thresholds: no calibration
+    other = FaqIndex(factory, SemanticMatcher(shared_cache, default_lang="id"), refresh_seconds=0)
+    other.refresh(force=True)
+    assert other.last_calibration is None
+    assert other.finder.thresholds.answer == pytest.approx(record["answer"])  # type: ignore[attr-defined]
+
+
+def test_labelled_questions_win_over_self_calibration(
+    database_url: str, shared_cache: EmbeddingCache
+) -> None:
+    factory = sql_uow_factory(make_engine(database_url))
+    entries = own_faq(10)
+    labelled = [[q, e.id] for e in entries for q in e.questions["en"][:3]]
+    labelled += [["kantin buka jam berapa", "escalate"], ["parkir motor di mana", "escalate"]]
+    with factory() as uow:
+        import_entries(uow, entries, author="test")
+        uow.faq.set_setting(LABELLED_SETTING, labelled)
+        uow.commit()
+    index = FaqIndex(factory, SemanticMatcher(shared_cache, default_lang="id"), refresh_seconds=0)
+    index.refresh(force=True)
+    assert index.last_calibration == "labelled"
+    with factory() as uow:
+        assert uow.faq.get_setting(THRESHOLDS_SETTING)["source"] == "labelled"
+
+
+def test_kb_import_fits_thresholds_and_match_lists_candidates_whatever_the_decision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    faq = tmp_path / "own.yaml"
+    faq.write_text(dump_faq(own_faq(2)), encoding="utf-8")  # the FAQ the desk starts with
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("HELPDESK_FAQ_PATH", str(faq))
+    monkeypatch.setenv("HELPDESK_MATCHER", "semantic")
+    runner = CliRunner()
+    source = tmp_path / "import.yaml"
+    source.write_text(dump_faq(own_faq(8)), encoding="utf-8")
+    result = runner.invoke(app, ["kb", "import", str(source), "--replace"])
+    assert result.exit_code == 0, result.output
+    assert "thresholds fitted to the new FAQ from the FAQ itself (semantic:e5-small" in result.output
+
+    result = runner.invoke(
+        app, ["kb", "match", "--json", "--explain", "kantin buka jam berapa", "vpn putus terus"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["decision"] for r in lines][0] == "escalate"
+    for record in lines:
+        assert 1 <= len(record["matches"]) <= 5  # ranked candidates even when escalating
+        scores = [m["score"] for m in record["matches"]]
+        assert scores == sorted(scores, reverse=True)
+        best = record["components"][record["matches"][0]["id"]]
+        assert {"lexical", "semantic"} <= set(best)
+        assert record["matcher"].startswith("semantic:")
+
+    # the model unavailable: the same command still answers, on words, and says why
+    monkeypatch.setenv("HELPDESK_MATCHER", f"sentence-transformers:{tmp_path / 'no-model'}")
+    result = runner.invoke(app, ["kb", "match", "--explain", "vpn putus terus"])
+    assert result.exit_code == 0, result.output
+    assert "matcher: lexical (model unavailable: no model folder at" in result.output
