@@ -47,6 +47,7 @@ from bot.settings import Settings
 from bot.texts import text as say
 from storage.database import make_engine
 from storage.tables import MessageRow, TicketRow
+from storage.uow import sql_uow_factory
 from tests.fake_telegram import FakeTelegram, JsonDict
 from tests.fakes import RecordingSender
 from tests.processes import (
@@ -373,9 +374,10 @@ class CostFigures:
     p50_ms: float
     mean_ms: float
     scans: list[str]
+    explained: int
 
     def line(self) -> str:
-        scans = "; ".join(self.scans) if self.scans else "none"
+        scans = "; ".join(self.scans) if self.scans else f"none (of {self.explained} statements)"
         return (
             f"| {self.backend} | {self.matcher} | {self.tickets:,} | {self.turns} | {self.p50_ms:.2f} | "
             f"{self.mean_ms:.2f} | {scans} |"
@@ -445,29 +447,34 @@ class StatementLog:
         if self.active and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
             self.statements.setdefault(statement, parameters)
 
-    def scans(self, big_tables: set[str]) -> list[str]:
-        """Statements whose plan reads a whole big table."""
+    def scans(self, big_tables: set[str]) -> tuple[list[str], int]:
+        """Statements whose plan reads the whole of a big table, and how many statements were
+        explained. SQLite: ``SCAN <table>`` (with or without an index: both read it all);
+        PostgreSQL: ``Seq Scan on <table>``."""
         found: list[str] = []
+        explained = 0
         postgres = self.engine.dialect.name == "postgresql"
         with self.engine.connect() as connection:
             raw = connection.connection.driver_connection
             for statement, parameters in self.statements.items():
                 if "pg_advisory" in statement:
                     continue
+                cursor = raw.cursor()
                 try:
-                    cursor = raw.cursor()
                     cursor.execute(
                         ("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters
                     )
                     plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
-                except Exception:
+                except Exception as error:
+                    print(f"  (could not explain: {type(error).__name__}: {statement[:80]})", file=sys.stderr)
+                    raw.rollback()
                     continue
+                explained += 1
                 for table in big_tables:
-                    full = f"Seq Scan on {table}" if postgres else f"SCAN {table}"
-                    if full in plan and (postgres or f"SCAN {table} USING" not in plan):
+                    if (f"Seq Scan on {table} " if postgres else f"SCAN {table}") in plan + " ":
                         where = " ".join(statement.split())
-                        found.append(f"{table}: {where[:50]}... {where[where.find(' WHERE '):][:70]}")
-        return sorted(set(found))
+                        found.append(f"{table}: {where[:50]}... {where[where.find(' WHERE ') :][:70]}")
+        return sorted(set(found)), explained
 
 
 async def turn_cost(database_url: str, tickets: int, matcher: str, users: int = 300) -> CostFigures:
@@ -483,12 +490,13 @@ async def turn_cost(database_url: str, tickets: int, matcher: str, users: int = 
         HELPDESK_RATE_LIMIT="",
         HELPDESK_DESK_RATE_LIMIT="",
     )
-    uow_factory = prepare_database(settings)
+    prepare_database(settings)
+    engine = make_engine(database_url)
+    uow_factory = sql_uow_factory(engine)
     sender = RecordingSender("telegram")
     helpdesk = build(settings, uow_factory, {"telegram": sender})
-    engine = getattr(uow_factory, "engine", None)
-    log = StatementLog(engine) if engine is not None else None
-    if engine is not None and engine.dialect.name == "postgresql":
+    log = StatementLog(engine)
+    if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     times: list[float] = []
@@ -498,8 +506,7 @@ async def turn_cost(database_url: str, tickets: int, matcher: str, users: int = 
         question = InboundMessage(
             where, who, QUESTIONS[k % len(QUESTIONS)], str(k), event_id=uuid.uuid4().hex
         )
-        if log is not None:
-            log.active = k >= 20
+        log.active = k >= 20
         began = time.perf_counter()
         await helpdesk.engine.handle(question)
         if k >= 20:
@@ -523,13 +530,9 @@ async def turn_cost(database_url: str, tickets: int, matcher: str, users: int = 
         if k >= 20:
             times.append(time.perf_counter() - began)
         await helpdesk.dispatcher.run_once()
-    if log is not None:
-        log.active = False
-    scans = (
-        log.scans({"tickets", "messages", "outbox", "ticket_events", "conversations", "users"}) if log else []
-    )
-    if engine is not None:
-        engine.dispose()
+    log.active = False
+    scans, explained = log.scans({"tickets", "messages"})
+    engine.dispose()
     return CostFigures(
         backend="SQLite" if database_url.startswith("sqlite") else "PostgreSQL",
         matcher=matcher,
@@ -538,6 +541,7 @@ async def turn_cost(database_url: str, tickets: int, matcher: str, users: int = 
         p50_ms=statistics.median(times) * 1000,
         mean_ms=statistics.mean(times) * 1000,
         scans=scans,
+        explained=explained,
     )
 
 

@@ -252,6 +252,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         give_up_after=timedelta(hours=settings.outbox_give_up_hours),
         lease_seconds=settings.outbox_lease_seconds,
         probe_seconds=settings.outbox_probe_seconds,
+        concurrency=settings.outbox_concurrency,
         alert_after=timedelta(minutes=settings.outbox_alert_minutes),
     )
 

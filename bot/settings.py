@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     outbox_give_up_hours: float = Field(default=24.0, gt=0, alias="OUTBOX_GIVE_UP_HOURS")
     outbox_lease_seconds: float = Field(default=10.0, gt=0, alias="OUTBOX_LEASE_SECONDS")
     outbox_probe_seconds: float = Field(default=10.0, gt=0, alias="OUTBOX_PROBE_SECONDS")
+    # Sends in flight at once per process, each to another chat (one chat's messages go in order).
+    outbox_concurrency: int = Field(default=16, ge=1, le=256, alias="OUTBOX_CONCURRENCY")
     outbox_alert_minutes: float = Field(default=3.0, ge=0, alias="OUTBOX_ALERT_MINUTES")
     # Flood control: how many messages and button presses one person may have processed, as
     # "N/period" joined with ";" (periods: second, minute, hour, "10 seconds"); empty: unlimited.

@@ -113,7 +113,7 @@ class SqlUnitOfWork:
 
     def sync(self) -> None:
         """Copy changes made to handed-out records into their rows (they flush before the next query)."""
-        self.identity.write_back()
+        self.identity.write_back(self.session)
 
     def commit(self) -> None:
         """Write back changed records and commit the transaction."""

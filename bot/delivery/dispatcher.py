@@ -80,6 +80,7 @@ class DeliveryPolicy:
     probe_seconds: float = 10.0
     alert_after: timedelta = timedelta(minutes=3)
     max_backoff_seconds: float = MAX_BACKOFF_SECONDS
+    concurrency: int = 16  # sends in flight at once, to different chats
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -152,9 +153,11 @@ class OutboxDispatcher:
             pending = uow.outbox.due(FAR_FUTURE, self.senders.keys(), limit=500, chat_ids=self.chat_ids)
             probes = self._probes(uow, now)
             uow.commit()
-        delivered = 0
         # Keep each chat's order: a message waiting for a retry (or being sent by another process)
-        # holds back the later messages to the same chat.
+        # holds back the later messages to the same chat. Different chats are delivered side by
+        # side (at most ``policy.concurrency`` sends at once): a platform's round trip must not
+        # make every other chat wait.
+        chains: dict[tuple[str, str], list[int]] = {}
         held_chats: set[tuple[str, str]] = set()
         for item in pending:
             chat = (item.platform, item.chat_id)
@@ -165,14 +168,22 @@ class OutboxDispatcher:
                 held_chats.add(chat)
                 continue
             assert item.id is not None
-            if not self._take(item.id, probe=item.id in probes):
-                held_chats.add(chat)
-                continue
-            if await self._deliver(item.id):
-                delivered += 1
-            else:
-                held_chats.add(chat)
-        return delivered
+            chains.setdefault(chat, []).append(item.id)
+        gate = asyncio.Semaphore(max(1, self.policy.concurrency))
+
+        async def deliver_chain(item_ids: list[int]) -> int:
+            sent = 0
+            for item_id in item_ids:
+                async with gate:
+                    if not self._take(item_id, probe=item_id in probes):
+                        return sent
+                    if not await self._deliver(item_id):
+                        return sent
+                sent += 1
+            return sent
+
+        counts = await asyncio.gather(*(deliver_chain(ids) for ids in chains.values()))
+        return sum(counts)
 
     def _probes(self, uow: UnitOfWork, now: datetime) -> set[int]:
         """Rows to try now although their backoff has not run out: per platform in an outage, its
