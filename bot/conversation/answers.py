@@ -27,7 +27,7 @@ class AnswerSteps(EscalationSteps):
         if incident is not None:
             await self.security_incident(text, incident)
             return
-        result = self.engine.faq.match(text, self.lang)
+        result = self.match(text)
         best = result.best
         best_entry = self.engine.faq.get(best.entry_id) if best else None
         candidates = [[c.entry_id, round(c.score, 1)] for c in result.candidates[:5]]

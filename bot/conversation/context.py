@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.core.records import Conversation, ConversationState, Ticket, TicketStatus, UserRecord
-from bot.core.types import Button, Event, InboundMessage, OutboundMessage
+from bot.core.types import Button, Event, InboundMessage, MatchResult, OutboundMessage
 from bot.security.redaction import redact_secrets
 
 if TYPE_CHECKING:
@@ -33,6 +33,16 @@ class UserTurn:
         self.address = event.address.without_thread() if event.address.platform == "slack" else event.address
         if isinstance(event, InboundMessage) and not event.is_direct:
             self.address = event.address  # a mention in a channel is answered in its thread
+        self._matches: dict[tuple[str, str], MatchResult] = {}
+
+    def match(self, text: str) -> MatchResult:
+        """The FAQ's match for ``text`` in the user's language, computed once per event (incident
+        detection and the answer both ask)."""
+        key = (text, self.lang)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self.engine.faq.match(text, self.lang)
+        return found
 
     def t(self, key: str, **fields: Any) -> str:
         # Commands are "/ticket" on most platforms but "/helpdesk ticket" on Slack.

@@ -184,7 +184,7 @@ class EscalationSteps(UserTurn):
         fragment ("laptop kantor, outlook") that the matcher places near a security entry by its
         nouns alone; the entry counts then only on a clear score and a few words."""
         kind = incident_kind(text)
-        result = self.engine.faq.match(text, self.lang)
+        result = self.match(text)
         best = result.best
         best_entry = self.engine.faq.get(best.entry_id) if best else None
         if best is None:

@@ -25,16 +25,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import socket
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.core.ports import Clock, DeduplicatingSender, Sender, UnitOfWork, UnitOfWorkFactory
+from bot.core.process import process_name
 from bot.core.records import (
     AttemptOutcome,
     DeliveryAttempt,
@@ -102,7 +100,7 @@ def backoff_seconds(
 
 def worker_name() -> str:
     """This process's name in leases and attempts: host, pid and a random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return process_name()
 
 
 class OutboxDispatcher:

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 
 from bot.core.ports import Clock, UnitOfWorkFactory
+from bot.core.process import process_name
 
 log = logging.getLogger(__name__)
-
-
-def process_name() -> str:
-    """Who holds a lease: host, process id and a random suffix (a restarted process is another)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class DatabaseLease:

@@ -139,21 +139,9 @@ class RecordMapper(Generic[R, W]):
             snapshot[n] = copy_json(value)
         return found
 
-    def new_row(self, record: R) -> W:
-        """A row holding ``record``'s values (``id`` left to the database when unset)."""
-        values = {n: to_db(getattr(record, n)) for n in self.names}
-        if values.get("id") is None:
-            values.pop("id", None)
-        return self.row_cls(**values)
-
     def to_record(self, row: W) -> R:
         """A new record holding ``row``'s values."""
         return self.record_cls(**{n: from_db(getattr(row, n)) for n in self.names})
-
-    def refresh_record(self, record: R, row: W) -> None:
-        """Copy every value of ``row`` into ``record`` (after an insert filled ids and times)."""
-        for n in self.names:
-            setattr(record, n, from_db(getattr(row, n)))
 
     def snapshot(self, record: R) -> dict[str, Any]:
         """A deep copy of ``record``'s values, to tell later what changed."""
@@ -218,11 +206,6 @@ class IdentityMap:
         elif tracked.row is None:
             tracked.row = row  # inserted here, now loaded: changes go through the row from now on
         return tracked.record
-
-    def attach(self, record: Any, row: Any, mapper: RecordMapper[Any, Any]) -> None:
-        """Track a freshly inserted ``record``."""
-        mapper.refresh_record(record, row)
-        self._items[(type(row), row.id)] = Tracked(record, row, mapper, mapper.snapshot(record))
 
     def attach_inserted(self, record: Any, record_id: int, mapper: RecordMapper[Any, Any]) -> None:
         """Track ``record``, just inserted with a plain INSERT under ``record_id`` (no row object)."""
