@@ -173,9 +173,7 @@ class OutboxDispatcher:
             sent = 0
             for item_id in item_ids:
                 async with gate:
-                    if not self._take(item_id, probe=item_id in probes):
-                        return sent
-                    if not await self._deliver(item_id):
+                    if not await self._deliver(item_id, probe=item_id in probes):
                         return sent
                 sent += 1
             return sent
@@ -198,21 +196,6 @@ class OutboxDispatcher:
             if uow.outbox.take_probe(platform, now, every):
                 probes.add(head.id)
         return probes
-
-    def _take(self, item_id: int, probe: bool = False) -> bool:
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            item = uow.outbox.get(item_id)
-            if item is None or item.status != OutboxStatus.PENDING:
-                return False
-            waiting = item.next_attempt_at is not None and item.next_attempt_at > now
-            if waiting and (not probe or item.claimed_by):
-                return False  # another worker holds it, or it waits for its retry
-            until = now + timedelta(seconds=self.policy.lease_seconds)
-            # Compare-and-set on the value just read: of two workers, one wins.
-            won = uow.outbox.take(item_id, self.worker, until, FAR_FUTURE)
-            uow.commit()
-        return won
 
     @contextlib.asynccontextmanager
     async def _lease_kept(self, item_id: int) -> AsyncIterator[None]:
@@ -237,10 +220,8 @@ class OutboxDispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _deliver(self, item_id: int) -> bool:
-        prepared = self._prepare(item_id)
-        if prepared is None:
-            return True
+    async def _deliver(self, item_id: int, probe: bool = False) -> bool:
+        prepared = self._prepare(item_id, probe)
         if isinstance(prepared, bool):
             return False
         message, attempt, uncertain_since = prepared
@@ -281,17 +262,25 @@ class OutboxDispatcher:
             uow.commit()
         return True
 
-    def _prepare(self, item_id: int) -> tuple[OutboundMessage, int, datetime | None] | Literal[False] | None:
-        """Read the row and record the attempt. None: nothing to do; False: not yet (its card is
-        not out); else the message, the attempt number and, when an earlier attempt's outcome is
-        unknown, when that attempt started."""
+    def _prepare(
+        self, item_id: int, probe: bool = False
+    ) -> tuple[OutboundMessage, int, datetime | None] | Literal[False]:
+        """Take the row (a lease in this worker's name) and record the attempt, in one transaction
+        committed before the send. False: not now (sent or taken by another worker, waiting for
+        its retry, or its card is not out yet); else the message, the attempt number and, when an
+        earlier attempt's outcome is unknown, when that attempt started."""
         now = self.clock.now()
         with self.uow_factory() as uow:
             item = uow.outbox.get(item_id)
             if item is None or item.status != OutboxStatus.PENDING:
-                return None
-            if item.claimed_by != self.worker:
-                return False  # its lease ran out and another worker took it
+                return False
+            waiting = item.next_attempt_at is not None and item.next_attempt_at > now
+            if waiting and (not probe or item.claimed_by):
+                return False  # another worker holds it, or it waits for its retry
+            until = now + timedelta(seconds=self.policy.lease_seconds)
+            # Compare-and-set on the value just read: of two workers, one wins.
+            if not uow.outbox.take(item_id, self.worker, until, FAR_FUTURE):
+                return False
             assert item.id is not None
             message = payload_to_message(item.payload)
             ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None

@@ -103,7 +103,8 @@ class SqlOutboxRepository(SqlRepository):
         if won and tracked is not None:
             tracked.record.next_attempt_at = as_utc(until)
             tracked.snapshot["next_attempt_at"] = as_utc(until)
-            tracked.row.next_attempt_at = as_utc(until)
+            if tracked.row is not None:  # None: inserted by this unit of work, written by UPDATE
+                tracked.row.next_attempt_at = as_utc(until)
         return won
 
     # ------------------------------------------------------------------ leases of live workers
@@ -121,7 +122,8 @@ class SqlOutboxRepository(SqlRepository):
             if tracked is not None:
                 tracked.record.claimed_by = worker
                 tracked.snapshot["claimed_by"] = worker
-                tracked.row.claimed_by = worker
+                if tracked.row is not None:
+                    tracked.row.claimed_by = worker
         return won
 
     def renew(self, item_ids: Iterable[int], worker: str, until: datetime) -> int:
