@@ -128,6 +128,17 @@ def answers_with_solved(fake: FakeTelegram, chat_id: int) -> list[JsonDict]:
     ]
 
 
+# The text of each user's first answer: the one "solved" is pressed on. When its worker is killed
+# between sending and recording it, Telegram gets it twice, and the copy keeps its buttons.
+FIRST_ANSWER: dict[int, str] = {}
+
+
+def later_answers(fake: FakeTelegram, chat_id: int) -> set[str]:
+    """The distinct answers with a "solved" button in ``chat_id``, but for the first answer."""
+    first = FIRST_ANSWER.get(chat_id)
+    return {m.get("text") or "" for m in answers_with_solved(fake, chat_id)} - {first or ""}
+
+
 async def one_user(fake: FakeTelegram, workers: Workers, user_id: int, index: int) -> None:
     """Ask, press "solved" (redelivered at once to another worker), ask again (also redelivered),
     then three questions at once, each to another worker."""
@@ -135,13 +146,15 @@ async def one_user(fake: FakeTelegram, workers: Workers, user_id: int, index: in
     first = fake.message(user_id, user, QUESTIONS[0], push=False)
     await workers.post(first, index)
     await fake.wait_for(lambda: len(answers_with_solved(fake, user_id)) >= 1, timeout=60)
+    FIRST_ANSWER[user_id] = answers_with_solved(fake, user_id)[-1].get("text") or ""
     press = fake.press_button(user, user_id, SOLVED)
     fake.queue.remove(press)  # webhook mode: it is posted, not polled
     await asyncio.gather(workers.post(press, index + 1), workers.post(press, index + 2))
-    await fake.wait_for(lambda: not answers_with_solved(fake, user_id), timeout=60)
+    glad = text("id", "glad_solved")
+    await fake.wait_for(lambda: glad in fake.texts(user_id), timeout=60)
     second = fake.message(user_id, user, QUESTIONS[1], push=False)
     await asyncio.gather(workers.post(second, index + 2), workers.post(second, index))
-    await fake.wait_for(lambda: len(answers_with_solved(fake, user_id)) >= 1, timeout=60)
+    await fake.wait_for(lambda: len(later_answers(fake, user_id)) >= 1, timeout=60)
     burst = [fake.message(user_id, user, q, push=False) for q in QUESTIONS[2:]]
     await asyncio.gather(*(workers.post(u, index + k) for k, u in enumerate(burst)))
     await workers.post(first, index + 1)  # a late redelivery of the very first update
@@ -180,6 +193,9 @@ def check_conversations(
         messages = fake.bot_messages(user_id)
         texts = [m.get("text") or "" for m in messages]
         duplicates += len(texts) - len(set(texts))
+        if FIRST_ANSWER.get(user_id) in texts:  # a second copy of the first answer, unedited
+            duplicates += texts.count(FIRST_ANSWER[user_id])
+            texts = [t for t in texts if t != FIRST_ANSWER[user_id]]
         # The greeting (first contact), q1's answer (its buttons replaced by the choice), the
         # thanks with the rating question, then one answer per later question, each still asking
         # "solved?"; all of them different.
@@ -188,7 +204,7 @@ def check_conversations(
         assert distinct[1].startswith(text("id", "chosen_solved")), texts
         assert distinct[2] == text("id", "glad_solved"), texts
         assert len(distinct) == 3 + len(QUESTIONS) - 1, texts
-        assert len(answers_with_solved(fake, user_id)) >= len(QUESTIONS) - 1
+        assert len(later_answers(fake, user_id)) == len(QUESTIONS) - 1
     assert duplicates <= duplicates_allowed
     inbound = state["inbound"]
     assert isinstance(inbound, Counter)
@@ -225,7 +241,7 @@ async def test_three_webhook_workers_answer_every_update_once_and_in_order(
         await workers.healthy()
         await asyncio.gather(*(one_user(fake, workers, u, i) for i, u in enumerate(users)))
         await fake.wait_for(
-            lambda: all(len(answers_with_solved(fake, u)) >= len(QUESTIONS) - 1 for u in users), timeout=60
+            lambda: all(len(later_answers(fake, u)) >= len(QUESTIONS) - 1 for u in users), timeout=60
         )
         await asyncio.sleep(1.0)  # nothing more arrives
         state = database_state(database_url)
@@ -256,13 +272,13 @@ async def test_a_webhook_worker_killed_mid_burst_loses_nothing(
             await processes[0].wait()
             await asyncio.sleep(1.0)
             env = process_env(fake, database_url, **webhook_settings(ports[0]))
-            processes[0] = await start(env, log)
+            processes[0] = await start(env, log, "--verbose")
 
         await asyncio.gather(
             kill_and_restart(), *(one_user(fake, workers, u, i) for i, u in enumerate(users))
         )
         await fake.wait_for(
-            lambda: all(len(answers_with_solved(fake, u)) >= len(QUESTIONS) - 1 for u in users), timeout=90
+            lambda: all(len(later_answers(fake, u)) >= len(QUESTIONS) - 1 for u in users), timeout=90
         )
         await asyncio.sleep(1.5)
         state = database_state(database_url)
