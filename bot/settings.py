@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
     # Polling with several processes: the poller renews its lease this often; another process
     # takes over once it lapsed (long polls last half of it).
-    telegram_poll_lease_seconds: float = Field(default=20, ge=2, alias="TELEGRAM_POLL_LEASE_SECONDS")
+    telegram_poll_lease_seconds: float = Field(default=8, ge=2, alias="TELEGRAM_POLL_LEASE_SECONDS")
     # Webhook: how many updates Telegram may send at once (1-100).
     telegram_webhook_max_connections: int = Field(
         default=40, ge=1, le=100, alias="TELEGRAM_WEBHOOK_MAX_CONNECTIONS"
