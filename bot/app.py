@@ -268,7 +268,40 @@ def platform_channels(settings: Settings) -> list[Channel]:
         from handlers.slack_adapter import SlackChannel
 
         channels.append(SlackChannel.from_settings(settings))
+    if settings.whatsapp_phone_number_id.strip():
+        from handlers.whatsapp_adapter import WhatsAppChannel
+
+        channels.append(WhatsAppChannel.from_settings(settings))
+    share_web_servers(channels, settings)
+    share_media(channels)
     return channels
+
+
+def share_web_servers(channels: Sequence[Channel], settings: Settings) -> None:
+    """A webhook listening on the same address as another channel's webhook server (Telegram
+    webhook, Slack HTTP) is served by that server: two servers cannot share one port."""
+    whatsapp = next((c for c in channels if c.platform == "whatsapp"), None)
+    if whatsapp is None:
+        return
+    listen = settings.whatsapp_webhook_listen.strip()
+    hosts = {
+        "telegram": settings.telegram_webhook_listen.strip() if settings.telegram_mode == "webhook" else "",
+        "slack": settings.slack_http_listen.strip() if not settings.slack_app_token else "",
+    }
+    for channel in channels:
+        if hosts.get(channel.platform) == listen and hasattr(channel, "extra_routes"):
+            channel.extra_routes.extend(whatsapp.routes())  # type: ignore[attr-defined]
+            whatsapp.own_server = False  # type: ignore[attr-defined]
+            return
+
+
+def share_media(channels: Sequence[Channel]) -> None:
+    """Every sender that can pass on files from other platforms learns where to fetch them."""
+    sources = {c.platform: c.media for c in channels if getattr(c, "media", None) is not None}  # type: ignore[attr-defined]
+    for channel in channels:
+        wanted = getattr(channel.sender, "media_sources", None)
+        if isinstance(wanted, dict):
+            wanted.update({p: s for p, s in sources.items() if p != channel.platform})
 
 
 async def run_console(settings: Settings, name: str, *, desk: bool) -> None:

@@ -138,10 +138,38 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     slack_http_listen: str = Field(default="0.0.0.0:3000", alias="SLACK_HTTP_LISTEN")
 
+    # --- WhatsApp (Cloud API) -------------------------------------------------------------
+    whatsapp_phone_number_id: str = Field(default="", alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_access_token: str = Field(default="", alias="WHATSAPP_ACCESS_TOKEN")
+    whatsapp_app_secret: str = Field(default="", alias="WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: str = Field(default="", alias="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_api_base_url: str = Field(default="https://graph.facebook.com", alias="WHATSAPP_API_BASE_URL")
+    whatsapp_api_version: str = Field(default="23.0", alias="WHATSAPP_API_VERSION")
+    whatsapp_webhook_listen: str = Field(default="0.0.0.0:8444", alias="WHATSAPP_WEBHOOK_LISTEN")
+    whatsapp_webhook_path: str = Field(default="/whatsapp/webhook", alias="WHATSAPP_WEBHOOK_PATH")
+    # The pre-approved template sent outside the 24-hour window, its language and what fills
+    # its body parameters ({{1}}, ...; "text" is the message itself; empty for none).
+    whatsapp_template_name: str = Field(default="helpdesk_update", alias="WHATSAPP_TEMPLATE_NAME")
+    whatsapp_template_language: str = Field(default="id", alias="WHATSAPP_TEMPLATE_LANGUAGE")
+    whatsapp_template_parameters: str = Field(default="text", alias="WHATSAPP_TEMPLATE_PARAMETERS")
+
     @field_validator("helpdesk_admins", "helpdesk_specialists", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> tuple[str, ...]:
         return _split_ids(value)
+
+    @field_validator("helpdesk_desk")
+    @classmethod
+    def _check_desk(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value == "whatsapp":
+            raise ValueError(
+                "HELPDESK_DESK cannot be whatsapp: WhatsApp serves users only (it has no threads for "
+                "tickets); choose telegram, slack or console"
+            )
+        if value not in ("", "console", "telegram", "slack"):
+            raise ValueError("HELPDESK_DESK must be console, telegram or slack")
+        return value
 
     @field_validator("helpdesk_language")
     @classmethod

@@ -62,7 +62,7 @@ from handlers.slack_format import (
     mrkdwn_to_plain,
     strip_mention,
 )
-from handlers.status_routes import add_status_routes, bound_port
+from handlers.status_routes import Route, add_routes, add_status_routes, bound_port
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -168,6 +168,8 @@ class SlackChannel:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.status_pages: StatusPages | None = None  # /healthz and /metrics on the HTTP server
+        # Other channels' webhooks on this server (same listen address), set by the composition root.
+        self.extra_routes: list[Route] = []
         self.http_port: int | None = None
         self._register()
 
@@ -205,6 +207,7 @@ class SlackChannel:
         host, _, port = self.http_listen.rpartition(":")
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self._http_events)
+        add_routes(web_app, self.extra_routes)
         add_status_routes(web_app, self.status_pages)
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()

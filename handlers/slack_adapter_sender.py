@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.core.ports import MediaSource
 from bot.core.types import (
     ChannelAddress,
     DeliveryError,
@@ -121,6 +122,8 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient):
         self.client = client
         self._dm_channels: dict[str, str] = {}
+        # Files users sent on other platforms (WhatsApp) are fetched there and uploaded here.
+        self.media_sources: dict[str, MediaSource] = {}
 
     async def dm_channel(self, user_id: str) -> str:
         """The id of the app's DM channel with ``user_id`` (opened on first use, then cached)."""
@@ -191,7 +194,29 @@ class SlackSender:
             unfurl_media=False,
             metadata=delivery_metadata(message),
         )
+        await self._pass_on_files(message, channel, thread_ts)
         return SendReceipt(address, str(response.get("ts") or ""))
+
+    async def _pass_on_files(self, message: OutboundMessage, channel: str, thread_ts: str | None) -> None:
+        """Upload the files a user sent on another platform (WhatsApp) under the message; one that
+        cannot be fetched stays a note in the message."""
+        for attachment in message.attachments:
+            source = self.media_sources.get(attachment.platform)
+            if source is None or attachment.platform == SLACK:
+                continue
+            try:
+                media = await source.fetch(attachment)
+            except DeliveryError as error:
+                log.warning("could not fetch a %s file to pass on: %s", attachment.platform, error.reason)
+                continue
+            await call_api(
+                self.client.files_upload_v2,
+                channel=channel,
+                file=media.data,
+                filename=media.name,
+                title=media.name,
+                thread_ts=thread_ts,
+            )
 
     async def open_thread(self, where: ChannelAddress, title: str, first: OutboundMessage) -> SendReceipt:
         """Post ``first`` (the ticket card) at the top of ``where``; its ``ts`` is the thread id.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
@@ -15,6 +16,16 @@ log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
+
+
+# (method, path, handler): a channel's routes, for its own server or another channel's.
+Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
+
+
+def add_routes(app: web.Application, routes: Sequence[Route]) -> None:
+    """Add ``routes`` to ``app``."""
+    for method, path, handler in routes:
+        app.router.add_route(method, path, handler)
 
 
 def add_status_routes(app: web.Application, pages: StatusPages | None) -> None:

@@ -52,10 +52,10 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot import texts
-from bot.core.ports import DeskDirectory, EventSink, Lease, Sender, StatusPages
+from bot.core.ports import DeskDirectory, EventSink, Lease, MediaSource, Sender, StatusPages
 from bot.core.types import UserRef
 from bot.settings import Settings
-from handlers.status_routes import add_status_routes, bound_port
+from handlers.status_routes import Route, add_routes, add_status_routes, bound_port
 from handlers.telegram_adapter_sender import (
     PLATFORM,
     TelegramSender,
@@ -175,6 +175,7 @@ class TelegramChannel:
         self.telegram_sender = TelegramSender(self.bot)
         self.desk_directory = TelegramDeskDirectory(self.bot, desk_chat_id)
         self.sender: Sender = self.telegram_sender
+        self.media: MediaSource = self.telegram_sender  # files sent here, for other platforms' adapters
         self.directory: DeskDirectory | None = self.desk_directory
         self._sink: EventSink | None = None
         self._failed: set[int] = set()
@@ -191,6 +192,8 @@ class TelegramChannel:
         self.standby_seconds = 2.0
         # /healthz and /metrics on the webhook server (set by the composition root).
         self.status_pages: StatusPages | None = None
+        # Other channels' webhooks on this server (same listen address), set by the composition root.
+        self.extra_routes: list[Route] = []
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
 
@@ -434,6 +437,7 @@ class TelegramChannel:
         path = urlsplit(self.webhook_url).path or "/"
         app = web.Application()
         app.router.add_post(path, self._on_webhook)
+        add_routes(app, self.extra_routes)
         add_status_routes(app, self.status_pages)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import mimetypes
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,7 +37,17 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.core.types import Attachment, Button, ChannelAddress, DeliveryError, OutboundMessage, SendReceipt
+from bot.core.ports import MediaSource
+from bot.core.types import (
+    Attachment,
+    Button,
+    ChannelAddress,
+    DeliveryError,
+    MediaFile,
+    OutboundMessage,
+    SendReceipt,
+)
+from handlers import text_parts
 
 log = logging.getLogger(__name__)
 
@@ -107,23 +118,8 @@ def _utf16_prefix(text: str, limit: int) -> int:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into parts of at most ``limit`` UTF-16 units, at a line break or space if
-    there is one in the second half of the part. Nothing is dropped: joined, the parts are
-    ``text`` again."""
-    parts: list[str] = []
-    rest = text
-    while utf16_len(rest) > limit:
-        cut = _utf16_prefix(rest, limit)
-        window = rest[:cut]
-        for separator in ("\n", " "):
-            at = window.rfind(separator)
-            if at >= cut // 2:
-                cut = at + 1
-                break
-        parts.append(rest[:cut])
-        rest = rest[cut:]
-    parts.append(rest)
-    return parts
+    """Cut ``text`` into parts of at most ``limit`` UTF-16 units (see :func:`text_parts.split_text`)."""
+    return text_parts.split_text(text, limit, measure=utf16_len, prefix=_utf16_prefix)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -210,6 +206,8 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, monotonic: Callable[[], float] = time.monotonic):
         self.bot = bot
+        # Files users sent on other platforms (WhatsApp) are fetched there and uploaded here.
+        self.media_sources: dict[str, MediaSource] = {}
         self._monotonic = monotonic
         self._forum: dict[str, tuple[bool, float]] = {}
         self._pending_topics: dict[tuple[str, str], int] = {}
@@ -219,6 +217,22 @@ class TelegramSender:
         """Make sure the bot is initialised (the dispatcher may send before the channel starts)."""
         async with self._init_lock:
             await self.bot.initialize()
+
+    # ------------------------------------------------------------------------- MediaSource
+    async def fetch(self, attachment: Attachment) -> MediaFile:
+        """A file sent in Telegram (``getFile`` and its download), for another platform's adapter
+        (implements ``MediaSource``)."""
+        try:
+            await self._ready()
+            file = await self.bot.get_file(attachment.file_id)
+            data = await file.download_as_bytearray()
+        except TelegramError as error:
+            raise delivery_error(error) from error
+        name = attachment.name or (file.file_path or "").rpartition("/")[2] or attachment.kind
+        if attachment.kind == "photo" and "." not in name:
+            name += ".jpg"
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return MediaFile(bytes(data), name, mime)
 
     # ------------------------------------------------------------------------------ Sender
     async def send(self, message: OutboundMessage) -> SendReceipt:
@@ -369,7 +383,8 @@ class TelegramSender:
                 reply_to=reply_to if not ids else None,
                 markup=markup if index == len(files) - 1 else None,
             )
-            ids.append(sent_file)
+            if sent_file is not None:
+                ids.append(sent_file)
         return ids
 
     async def _send_file(
@@ -381,11 +396,17 @@ class TelegramSender:
         topic: int | None,
         reply_to: int | None,
         markup: InlineKeyboardMarkup | None,
-    ) -> int:
+    ) -> int | None:
         send = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
+        file: str | InputFile = attachment.file_id
+        if attachment.platform and attachment.platform != PLATFORM:
+            fetched = await self._foreign_file(attachment)
+            if fetched is None:
+                return None
+            file = fetched
         sent = await send(
             chat,
-            attachment.file_id,
+            file,
             caption=escape(caption) if caption else None,
             parse_mode=ParseMode.HTML,
             message_thread_id=topic,
@@ -393,6 +414,20 @@ class TelegramSender:
             reply_markup=markup,
         )
         return sent.message_id
+
+    async def _foreign_file(self, attachment: Attachment) -> InputFile | None:
+        """A file from another platform, fetched there; None (logged) when it cannot be: the
+        message's text still goes out, and the desk sees the file's name in it."""
+        source = self.media_sources.get(attachment.platform)
+        if source is None:
+            log.warning("files from %s cannot be passed on (no media source)", attachment.platform)
+            return None
+        try:
+            media = await source.fetch(attachment)
+        except DeliveryError as error:
+            log.warning("could not fetch a %s file to pass on: %s", attachment.platform, error.reason)
+            return None
+        return InputFile(media.data, filename=media.name)
 
     @staticmethod
     def _reply(message_id: int | None) -> ReplyParameters | None:

@@ -66,13 +66,13 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     """Photos and documents as attachments; any other media as one ``unsupported`` attachment."""
     if message.photo:
         largest = message.photo[-1]
-        return (Attachment("photo", largest.file_id, ""),)
+        return (Attachment("photo", largest.file_id, "", PLATFORM),)
     for kind in UNSUPPORTED_MEDIA:
         media = getattr(message, kind, None)
         if media:
             return (Attachment("unsupported", str(getattr(media, "file_id", "") or ""), kind),)
     if message.document:
-        return (Attachment("document", message.document.file_id, message.document.file_name or ""),)
+        return (Attachment("document", message.document.file_id, message.document.file_name or "", PLATFORM),)
     return ()
 
 

@@ -172,6 +172,8 @@ class FakeTelegram:
     conflicts: int = 0
     """getUpdates calls refused because another one was still running (two pollers at once: the
     real Bot API answers 409 Conflict)."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """File contents by file id, for ``getFile`` and the file download URL (others: a placeholder)."""
     holds: list[tuple[str, int]] = field(default_factory=list)
     """``(method, chat_id)`` calls to carry out and then not answer until :meth:`release` (the
     bot's process can be killed meanwhile: the message is delivered, the bot never hears so)."""
@@ -216,6 +218,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -229,6 +232,24 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self.files.get(file_id, f"contents of {file_id}".encode())
+
+    async def api_getFile(self, params: JsonDict) -> JsonDict:
+        file_id = str(params["file_id"])
+        size = len(self.file_bytes(file_id))
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}-u",
+            "file_size": size,
+            "file_path": f"files/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.Response(status=401)
+        return web.Response(body=self.file_bytes(request.match_info["path"].removeprefix("files/")))
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

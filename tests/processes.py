@@ -41,7 +41,7 @@ def process_env(fake: FakeTelegram, database_url: str, **settings: str) -> dict[
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "SLACK_", "HELPDESK_", "OUTBOX_", "PROMETHEUS_"))
+        if not k.startswith(("TELEGRAM_", "SLACK_", "WHATSAPP_", "HELPDESK_", "OUTBOX_", "PROMETHEUS_"))
     }
     env.update(
         DATABASE_URL=database_url,
@@ -65,7 +65,7 @@ def slack_env(api_url: str, database_url: str, port: int, desk: str, **settings:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "SLACK_", "HELPDESK_", "OUTBOX_", "PROMETHEUS_"))
+        if not k.startswith(("TELEGRAM_", "SLACK_", "WHATSAPP_", "HELPDESK_", "OUTBOX_", "PROMETHEUS_"))
     }
     env.update(
         DATABASE_URL=database_url,

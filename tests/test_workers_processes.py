@@ -473,3 +473,67 @@ def test_several_workers_refuse_sqlite(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "PostgreSQL" in done.stderr
     assert not (tmp_path / "h.db").exists()  # refused before touching anything
+
+
+async def test_two_whatsapp_workers_on_one_port_take_redeliveries_and_presses_once(
+    fake: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    postgres_only(database_url)
+    from tests import fake_whatsapp as wa
+
+    graph = wa.FakeWhatsApp()
+    await graph.start()
+    port = free_port()
+    env = process_env(
+        fake,
+        database_url,
+        WHATSAPP_PHONE_NUMBER_ID=wa.PHONE_ID,
+        WHATSAPP_ACCESS_TOKEN=wa.TOKEN,
+        WHATSAPP_APP_SECRET=wa.APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN=wa.VERIFY_TOKEN,
+        WHATSAPP_API_BASE_URL=graph.base_url,
+        WHATSAPP_API_VERSION=wa.VERSION,
+        WHATSAPP_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+    )
+    log = tmp_path / "whatsapp.log"
+    supervisor = await start(env, log, "--workers", "2")
+    workers = Workers([port])
+    url = f"http://127.0.0.1:{port}/whatsapp/webhook"
+    users = [f"62812000000{i:02d}" for i in range(12)]
+    graph.open_windows.update(users)
+
+    def answers(user: str) -> list[JsonDict]:
+        return [m for m in graph.to(user) if m["type"] == "interactive"]
+
+    async def one(user: str, k: int) -> None:
+        body = wa.envelope(messages=[wa.text(user, QUESTIONS[k % len(QUESTIONS)])], names={user: f"User {k}"})
+        first, again = await asyncio.gather(wa.post_webhook(url, body), wa.post_webhook(url, body))
+        assert first[0] == 200 and again[0] == 200
+        await fake.wait_for(lambda: answers(user), timeout=60)
+        buttons = answers(user)[0]["interactive"]["action"]["buttons"]
+        solved = next(b for b in buttons if b["reply"]["title"] == SOLVED)
+        press = wa.envelope(
+            messages=[wa.reply(user, solved["reply"]["id"], SOLVED)], names={user: f"User {k}"}
+        )
+        pressed = await asyncio.gather(wa.post_webhook(url, press), wa.post_webhook(url, press))
+        assert [p[0] for p in pressed] == [200, 200]
+
+    try:
+        await workers.healthy()
+        await child_pids(supervisor.pid, expected=2)
+        await asyncio.gather(*(one(u, k) for k, u in enumerate(users)))
+        glad = text("id", "glad_solved")
+        await fake.wait_for(lambda: all(glad in graph.texts(u) for u in users), timeout=60)
+        await asyncio.sleep(1.0)
+        state = database_state(database_url)
+        inbound = state["inbound"]
+        assert isinstance(inbound, Counter)
+        for user in users:
+            shown = graph.texts(user)
+            assert len(shown) == len(set(shown)), shown  # nothing sent twice
+            assert inbound[user] == 2, inbound  # the question and the press, once each
+    finally:
+        await workers.close()
+        status = await stop(supervisor, timeout=30)
+        await graph.stop()
+    assert status == 0, log.read_text()[-3000:]

@@ -22,11 +22,14 @@ from bot.core.records import (
     UserRecord,
 )
 from bot.core.types import (
+    Attachment,
     ChannelAddress,
+    DeliveryStatus,
     Event,
     FaqEntry,
     MatchResult,
     MatchThresholds,
+    MediaFile,
     OutboundMessage,
     SendReceipt,
     UserRef,
@@ -43,6 +46,23 @@ class EventSink(Protocol):
     """What every adapter calls with each platform event."""
 
     async def handle(self, event: Event) -> None: ...
+
+
+@runtime_checkable
+class DeliveryStatusSink(Protocol):
+    """Takes what a platform reports later about delivered messages (the engine)."""
+
+    async def delivery_status(self, status: DeliveryStatus) -> None: ...
+
+
+class MediaSource(Protocol):
+    """Fetches a file a user sent on one platform, so another platform's adapter can pass it on."""
+
+    platform: str
+
+    async def fetch(self, attachment: Attachment) -> MediaFile:
+        """The file's bytes; raises ``DeliveryError`` when it cannot be fetched."""
+        ...
 
 
 class Sender(Protocol):
@@ -63,6 +83,15 @@ class DeduplicatingSender(Protocol):
         """The receipt of ``message`` (found by its ``delivery_key``) if it was posted after
         ``since``, else None."""
         ...
+
+
+@runtime_checkable
+class WindowedSender(Protocol):
+    """A :class:`Sender` whose platform takes free-form messages only within ``reply_window`` of
+    the user's last message (WhatsApp's customer-service window); the dispatcher marks messages
+    sent later ``outside_reply_window``."""
+
+    reply_window: timedelta
 
 
 class DeskDirectory(Protocol):
@@ -143,11 +172,13 @@ class MessageRepository(Protocol):
     def add(self, message: StoredMessage) -> StoredMessage: ...
     def ticket_for_platform_message(self, platform: str, chat_id: str, message_id: str) -> int | None: ...
     def for_ticket(self, ticket_id: int, limit: int = 50) -> list[StoredMessage]: ...
+    def last_inbound_at(self, platform: str, chat_id: str) -> datetime | None: ...
 
 
 class OutboxRepository(Protocol):
     def add(self, item: OutboxItem) -> OutboxItem: ...
     def get(self, item_id: int) -> OutboxItem | None: ...
+    def by_receipt(self, platform: str, message_id: str) -> OutboxItem | None: ...
     def due(
         self, now: datetime, platforms: Iterable[str], limit: int = 50, chat_ids: Iterable[str] | None = None
     ) -> list[OutboxItem]: ...

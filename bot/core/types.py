@@ -17,6 +17,7 @@ class Platform(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"
     SLACK = "slack"
+    WHATSAPP = "whatsapp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +62,16 @@ class UserRef:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file a user sent (photo, document); ``file_id`` is the platform's opaque reference."""
+    """A file a user sent (photo, document); ``file_id`` is the platform's opaque reference.
+
+    ``platform`` is where ``file_id`` is valid; an adapter that gets a file from another platform
+    fetches its bytes through that platform's :class:`bot.core.ports.MediaSource` when it can.
+    """
 
     kind: str
     file_id: str
     name: str = ""
+    platform: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +151,9 @@ class OutboundMessage:
     - ``delivery_key``: set by the dispatcher, the same for every attempt at one outbox item; an
       adapter whose platform can carry it with the message uses it to find a message already sent
       when a worker died before recording it.
+    - ``outside_reply_window``: set by the dispatcher for a platform that allows free-form messages
+      only within a window after the user's last message (WhatsApp: 24 hours) when that window is
+      closed; the adapter then sends its pre-approved template instead.
     """
 
     address: ChannelAddress
@@ -160,14 +169,44 @@ class OutboundMessage:
     ephemeral_user_id: str | None = None
     reopen_thread: bool = False
     delivery_key: str | None = None
+    outside_reply_window: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class SendReceipt:
-    """An adapter's proof of delivery, with the thread id when a thread was opened."""
+    """An adapter's proof of delivery, with the thread id when a thread was opened.
+
+    ``template`` names the pre-approved template sent in place of the text when the platform's
+    reply window was closed (the desk is told the reply did not go out as written).
+    """
 
     address: ChannelAddress
     message_id: str
+    template: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    """What a platform reported later about a message it accepted (WhatsApp status webhooks).
+
+    ``status`` is ``sent``, ``delivered``, ``read`` or ``failed`` (``reason`` then says why);
+    ``message_id`` is the id the send's receipt carried; ``event_id`` dedupes redeliveries.
+    """
+
+    address: ChannelAddress
+    message_id: str
+    status: str
+    reason: str = ""
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A file's bytes fetched from the platform that holds it."""
+
+    data: bytes = field(repr=False)
+    name: str
+    mime_type: str = "application/octet-stream"
 
 
 class DeliveryError(Exception):

@@ -17,7 +17,7 @@ def message_to_payload(message: OutboundMessage) -> dict[str, Any]:
         "reply_to_id": message.reply_to_id,
         "edit_message_id": message.edit_message_id,
         "thread_title": message.thread_title,
-        "attachments": [[a.kind, a.file_id, a.name] for a in message.attachments],
+        "attachments": [[a.kind, a.file_id, a.name, a.platform] for a in message.attachments],
         "image": base64.b64encode(message.image).decode("ascii") if message.image else None,
         "reaction": message.reaction,
         "close_thread": message.close_thread,

@@ -31,7 +31,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from bot.core.ports import Clock, DeduplicatingSender, Sender, UnitOfWork, UnitOfWorkFactory
+from bot.core.ports import (
+    Clock,
+    DeduplicatingSender,
+    Sender,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WindowedSender,
+)
 from bot.core.process import process_name
 from bot.core.records import (
     AttemptOutcome,
@@ -313,8 +320,19 @@ class OutboxDispatcher:
                     )
             number = max((a.attempt for a in previous), default=0) + 1
             uow.outbox.start_attempt(DeliveryAttempt(item.id, number, self.worker, now))
+            outside = self._outside_reply_window(uow, item, now)
             uow.commit()
-        return replace(message, delivery_key=f"outbox-{item_id}"), number, uncertain_since
+        message = replace(message, delivery_key=f"outbox-{item_id}", outside_reply_window=outside)
+        return message, number, uncertain_since
+
+    def _outside_reply_window(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> bool:
+        """Whether ``item`` goes to a platform with a reply window that closed (the user's last
+        message is older than the window, or there is none)."""
+        sender = self.senders.get(item.platform)
+        if not isinstance(sender, WindowedSender):
+            return False
+        last = uow.messages.last_inbound_at(item.platform, item.chat_id)
+        return last is None or now - last >= sender.reply_window
 
     def _sent(
         self,

@@ -29,6 +29,7 @@ from bot.core.types import (
     Button,
     ButtonPress,
     ChannelAddress,
+    DeliveryStatus,
     Event,
     InboundMessage,
     OutboundMessage,
@@ -356,16 +357,29 @@ class HelpdeskEngine:
         elif item.purpose == "relay":
             meta = item.payload.get("meta", {})
             turn = Turn(uow, now)
-            turn.send(
-                OutboundMessage(
+            if receipt.template:
+                turn.event(ticket, "relay_as_template", template=receipt.template)
+                notice = OutboundMessage(
+                    address=self.desk_thread(ticket),
+                    text=self.t(
+                        self.desk_lang,
+                        "desk_relay_as_template",
+                        number=ticket.number,
+                        platform=_platform_name(receipt.address.platform),
+                        template=receipt.template,
+                    ),
+                    reply_to_id=meta.get("desk_message_id"),
+                )
+            else:
+                notice = OutboundMessage(
                     address=self.desk_thread(ticket),
                     text=self.t(self.desk_lang, "desk_delivered", number=ticket.number),
                     reply_to_id=meta.get("desk_message_id"),
                     reaction="white_check_mark",
-                ),
-                purpose="desk",
-                ticket_id=ticket.id,
-            )
+                )
+            turn.send(notice, purpose="desk", ticket_id=ticket.id)
+        elif receipt.template:
+            Turn(uow, now).event(ticket, "sent_as_template", template=receipt.template)
 
     def after_failure(self, uow: UnitOfWork, item: OutboxItem, reason: str, now: datetime) -> None:
         """Consequences of an item that finally failed: a failed relay is shown to the desk."""
@@ -384,6 +398,58 @@ class HelpdeskEngine:
             purpose="desk",
             ticket_id=ticket.id,
         )
+
+    async def delivery_status(self, status: DeliveryStatus) -> None:
+        """What the platform reported later about a delivered message (implements
+        ``DeliveryStatusSink``): a relayed reply that was read is marked in the desk; a message to
+        a ticket's requester that failed after all is shown to the desk. Each report counts once,
+        whatever the platform redelivers and whichever worker gets it."""
+        key = f"{status.address.platform}:{status.message_id}:{status.status}"
+        if await asyncio.to_thread(self._record_status, status, key) and self.wake_dispatcher is not None:
+            self.wake_dispatcher()
+
+    def _record_status(self, status: DeliveryStatus, key: str) -> bool:
+        """Record ``status`` in one transaction; True when it queued a desk notice."""
+        if status.status not in ("read", "failed"):
+            return False  # "sent" and "delivered" add nothing to the delivery notice already shown
+        with self.uow_factory() as uow:
+            now = self.clock.now()
+            item = uow.outbox.by_receipt(status.address.platform, status.message_id)
+            if item is None or item.ticket_id is None:
+                return False
+            if status.status == "read" and item.purpose != "relay":
+                return False
+            ticket = uow.tickets.get(item.ticket_id)
+            if ticket is None or not uow.jobs.claim("delivery-status", key, now):
+                return False  # reported before
+            turn = Turn(uow, now)
+            meta = item.payload.get("meta", {})
+            if status.status == "read":
+                turn.event(ticket, "relay_read")
+                notice = OutboundMessage(
+                    address=self.desk_thread(ticket),
+                    text=self.t(self.desk_lang, "desk_relay_read", number=ticket.number),
+                    reply_to_id=meta.get("desk_message_id"),
+                    reaction="eyes",
+                )
+            else:
+                relay = item.purpose == "relay"
+                reason = status.reason or "?"
+                turn.event(ticket, "relay_failed" if relay else "delivery_failed", reason=reason)
+                notice = OutboundMessage(
+                    address=self.desk_thread(ticket),
+                    text=self.t(
+                        self.desk_lang,
+                        "desk_relay_failed" if relay else "desk_user_message_failed",
+                        number=ticket.number,
+                        reason=reason,
+                    ),
+                    reply_to_id=meta.get("desk_message_id"),
+                )
+            turn.send(notice, purpose="desk", ticket_id=ticket.id)
+            uow.jobs.finish("delivery-status", key, now)
+            uow.commit()
+            return True
 
     def after_outage(
         self, uow: UnitOfWork, platform: str, since: datetime, waiting: int, reason: str, now: datetime

@@ -288,6 +288,10 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "desk_delivery_recovered": (
         "✅ {platform} answers again after {minutes} min. The {waiting} waiting message(s) are being sent now, in order."
     ),
+    "desk_relay_as_template": "Ticket {number}: the user has not written on {platform} for 24 hours, so this reply could not be sent as written. They got the approved template message “{template}” instead; their answer will come back here.",
+    "desk_relay_read": "Read by the user ({number}).",
+    "desk_user_message_failed": "A message to the user could not be delivered ({number}): {reason}",
+    "wa_list_button": "Choose · Pilih",
     "desk_relay_failed": "Could not deliver this reply to the user ({number}): {reason}",
     "desk_no_open": "No open tickets.",
     "desk_open_header": "{count} open ticket(s):",

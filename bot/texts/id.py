@@ -280,6 +280,10 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "desk_delivery_recovered": (
         "✅ {platform} dapat dihubungi lagi setelah {minutes} menit. {waiting} pesan yang menunggu sedang dikirim sekarang, berurutan."
     ),
+    "desk_relay_as_template": "Tiket {number}: pengguna belum menulis di {platform} selama 24 jam, jadi balasan ini tidak dapat dikirim apa adanya. Pengguna menerima pesan templat resmi “{template}” sebagai gantinya; jawaban mereka akan masuk ke sini.",
+    "desk_relay_read": "Sudah dibaca pengguna ({number}).",
+    "desk_user_message_failed": "Sebuah pesan ke pengguna tidak dapat dikirim ({number}): {reason}",
+    "wa_list_button": "Pilih · Choose",
     "desk_relay_failed": "Balasan ini tidak dapat dikirim ke pengguna ({number}): {reason}",
     "desk_no_open": "Tidak ada tiket terbuka.",
     "desk_open_header": "{count} tiket terbuka:",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -14,6 +16,7 @@ from bot.core.records import (
 from storage.repositories.base import SqlRepository
 from storage.tables import (
     MessageRow,
+    as_utc,
 )
 
 
@@ -60,6 +63,19 @@ class SqlMessageRepository(SqlRepository):
             .limit(1)
         )
         return self._session.scalars(stmt).first()
+
+    def last_inbound_at(self, platform: str, chat_id: str) -> datetime | None:
+        """When the last message from ``chat_id`` on ``platform`` arrived (None: never)."""
+        self._uow.sync()
+        stmt = (
+            select(MessageRow.at)
+            .where(
+                MessageRow.platform == platform, MessageRow.chat_id == chat_id, MessageRow.direction == "in"
+            )
+            .order_by(col(MessageRow.id).desc())
+            .limit(1)
+        )
+        return as_utc(self._session.scalars(stmt).first())
 
     def for_ticket(self, ticket_id: int, limit: int = 50) -> list[StoredMessage]:
         """The last ``limit`` messages of ``ticket_id``, oldest first."""

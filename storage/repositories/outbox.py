@@ -37,6 +37,17 @@ class SqlOutboxRepository(SqlRepository):
         """Outbox item ``item_id``, if it exists."""
         return self._by_id(OutboxItem, item_id)
 
+    def by_receipt(self, platform: str, message_id: str) -> OutboxItem | None:
+        """The item whose delivery ``platform`` receipted as ``message_id`` (newest if several)."""
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.platform == platform, OutboxRow.receipt_message_id == message_id)
+            .order_by(col(OutboxRow.id).desc())
+            .limit(1)
+        )
+        found = self._records(OutboxItem, query)
+        return found[0] if found else None
+
     def due(
         self, now: datetime, platforms: Iterable[str], limit: int = 50, chat_ids: Iterable[str] | None = None
     ) -> list[OutboxItem]:
