@@ -14,6 +14,8 @@ Inbound, Meta posts webhooks to ``WHATSAPP_WEBHOOK_PATH``:
   audio, video, voice notes: relayed to the desk, whose adapter fetches them through
   :class:`~handlers.whatsapp_adapter_sender.WhatsAppMedia`) become engine events; statuses
   (``sent``, ``delivered``, ``read``, ``failed``) go to the engine's ``delivery_status``.
+- A user's message is marked read with a typing indicator while the answer is prepared (in the
+  background: the webhook's answer never waits on it).
 
 The webhook runs on its own aiohttp server (``WHATSAPP_WEBHOOK_LISTEN``, shared by the workers of
 one host through SO_REUSEPORT), or on the Telegram or Slack webhook server when they listen on the
@@ -22,6 +24,7 @@ same address (the composition root hands :meth:`WhatsAppChannel.routes` over).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -209,6 +212,7 @@ class WhatsAppChannel:
         self.own_server = True
         self._sink: EventSink | None = None
         self._runner: web.AppRunner | None = None
+        self._typing: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WhatsAppChannel:
@@ -265,6 +269,8 @@ class WhatsAppChannel:
     async def stop(self) -> None:
         """Stop accepting webhooks; close the API client."""
         self._sink = None
+        for task in list(self._typing):
+            task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -281,6 +287,23 @@ class WhatsAppChannel:
     def webhook_port(self) -> int | None:
         """The port our own server listens on (useful with port 0)."""
         return bound_port(self._runner)
+
+    def _show_typing(self, event: Event) -> None:
+        """Blue ticks and "typing..." for a user's message while the answer is prepared; in the
+        background, so the webhook's answer never waits on it (and a failure only costs the dots)."""
+        message_id = event.event_id if isinstance(event, InboundMessage) else None
+        if not message_id or not message_id.startswith("wamid."):
+            return
+
+        async def typing() -> None:
+            try:
+                await self.client.indicate_typing(message_id)
+            except Exception as error:  # a courtesy: never worth a retry
+                log.debug("typing indicator for %s failed: %s", message_id, error)
+
+        task = asyncio.create_task(typing())
+        self._typing.add(task)
+        task.add_done_callback(self._typing.discard)
 
     # ----------------------------------------------------------------------------- webhook
     async def _on_handshake(self, request: web.Request) -> web.Response:
@@ -319,6 +342,7 @@ class WhatsAppChannel:
                     if isinstance(sink, DeliveryStatusSink):
                         await sink.delivery_status(item)
                 else:
+                    self._show_typing(item)
                     await sink.handle(item)
         except Exception:
             log.exception("handling a WhatsApp webhook failed; Meta will send it again")

@@ -51,6 +51,8 @@ class FakeWhatsApp:
     media: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)  # id -> (data, mime, filename)
     open_windows: set[str] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
+    typing: list[str] = field(default_factory=list)
+    """Message ids marked read with a typing indicator."""
     unauthorised: int = 0
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -122,6 +124,10 @@ class FakeWhatsApp:
         if not self._authorised(request):
             return self._error(401, 190, "Invalid OAuth access token")
         body = await request.json()
+        if body.get("status") == "read":  # mark as read (with a typing indicator)
+            if body.get("typing_indicator"):
+                self.typing.append(str(body.get("message_id")))
+            return web.json_response({"success": True})
         if self.failures:
             failure = self.failures.pop(0)
             return self._error(failure.status, failure.code, failure.message, failure.headers)

@@ -7,6 +7,7 @@ Wati writes on WhatsApp; Sari is a specialist in the Telegram desk group.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -217,6 +218,8 @@ async def test_an_faq_answer_comes_with_reply_buttons_and_a_press_is_understood(
 
     await world.wati_presses(t("btn_solved"))
     assert world.graph.texts(WATI)[-1].startswith(t("glad_solved")[:20])
+    await asyncio.sleep(0.2)  # the typing indicator goes out beside the answer
+    assert len(world.graph.typing) == 1 and world.graph.typing[0].startswith("wamid.in")
     assert not world.tickets()  # solved by the bot alone: no open ticket
 
 
