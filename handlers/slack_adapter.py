@@ -44,7 +44,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackClientError
 
 from bot import texts
-from bot.core.ports import DeskDirectory, EventSink, Sender, StatusPages
+from bot.core.ports import DeskDirectory, EventSink, MediaSource, Sender, StatusPages
 from bot.core.types import (
     Attachment,
     Button,
@@ -161,6 +161,7 @@ class SlackChannel:
         self.slack_sender = SlackSender(self.client)
         self.desk_directory = SlackDeskDirectory(self.client, desk_channel_id)
         self.sender: Sender = self.slack_sender
+        self.media: MediaSource = self.slack_sender  # files shared here, for other platforms' adapters
         self.directory: DeskDirectory | None = self.desk_directory
         self._sink: EventSink | None = None
         self._names: dict[str, str] = {}
@@ -499,5 +500,5 @@ def _attachments(event: dict[str, Any]) -> tuple[Attachment, ...]:
         kind = "photo" if str(item.get("mimetype") or "").startswith("image/") else "document"
         ref = str(item.get("permalink") or item.get("id") or "")
         if ref:
-            found.append(Attachment(kind, ref, str(item.get("name") or item.get("title") or "")))
+            found.append(Attachment(kind, ref, str(item.get("name") or item.get("title") or ""), SLACK))
     return tuple(found)

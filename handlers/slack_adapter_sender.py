@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -18,8 +19,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.ports import MediaSource
 from bot.core.types import (
+    Attachment,
     ChannelAddress,
     DeliveryError,
+    MediaFile,
     OutboundMessage,
     SendReceipt,
     UserRef,
@@ -101,6 +104,19 @@ def split_chat_id(chat_id: str) -> tuple[str, str | None]:
 DELIVERY_EVENT = "helpdesk_delivery"
 
 
+MAX_FETCH_BYTES = 50 * 1024 * 1024
+
+_PERMALINK_FILE = re.compile(r"/files/[^/]+/(F[A-Z0-9]+)")
+
+
+def slack_file_id(ref: str) -> str:
+    """The file id in an attachment reference (a bare ``F...`` id or a file permalink)."""
+    if re.fullmatch(r"F[A-Z0-9]+", ref):
+        return ref
+    match = _PERMALINK_FILE.search(ref)
+    return match.group(1) if match else ""
+
+
 def delivery_metadata(message: OutboundMessage) -> dict[str, Any] | None:
     """Slack message metadata carrying the outbox delivery key, so a post can be found again."""
     if not message.delivery_key:
@@ -124,6 +140,34 @@ class SlackSender:
         self._dm_channels: dict[str, str] = {}
         # Files users sent on other platforms (WhatsApp) are fetched there and uploaded here.
         self.media_sources: dict[str, MediaSource] = {}
+
+    # ------------------------------------------------------------------------- MediaSource
+    async def fetch(self, attachment: Attachment) -> MediaFile:
+        """A file shared in Slack (``files.info``, then its private download with the bot token),
+        for another platform's adapter (implements ``MediaSource``)."""
+        file_id = slack_file_id(attachment.file_id)
+        if not file_id:
+            raise DeliveryError(f"not a Slack file: {attachment.file_id}", permanent=True)
+        response = await call_api(self.client.files_info, file=file_id)
+        info = response.get("file") or {}
+        url = str(info.get("url_private_download") or info.get("url_private") or "")
+        if not url:
+            raise DeliveryError("Slack gave no download URL for the file", permanent=True)
+        if int(info.get("size") or 0) > MAX_FETCH_BYTES:
+            raise DeliveryError("the file is too large to pass on", permanent=True)
+        headers = {"Authorization": f"Bearer {self.client.token}"}
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(url, headers=headers, allow_redirects=False) as reply,
+        ):
+            if reply.status != 200:
+                raise DeliveryError(
+                    f"the Slack file download answered {reply.status}", permanent=reply.status < 500
+                )
+            data = await reply.read()
+        name = str(info.get("name") or attachment.name or file_id)
+        return MediaFile(data, name, str(info.get("mimetype") or "application/octet-stream"))
 
     async def dm_channel(self, user_id: str) -> str:
         """The id of the app's DM channel with ``user_id`` (opened on first use, then cached)."""

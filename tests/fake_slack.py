@@ -97,6 +97,9 @@ class FakeSlack:
         self.members: dict[str, list[str]] = {}
         self.users: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}
+        self.shared: dict[
+            str, tuple[bytes, str, str]
+        ] = {}  # files people shared: id -> (data, name, mimetype)
         self.socket_acks: list[dict[str, Any]] = []
         self.socket_connections = 0
         self._failures: list[_Failure] = []
@@ -111,6 +114,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/download/{file_id}", self._download)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -204,6 +208,36 @@ class FakeSlack:
         return ws
 
     # ------------------------------------------------------------------------------- api
+    def share_file(self, file_id: str, data: bytes, name: str, mimetype: str) -> dict[str, Any]:
+        """A file a person shares in a message: its entry for the event's ``files``."""
+        self.shared[file_id] = (data, name, mimetype)
+        return {
+            "id": file_id,
+            "name": name,
+            "mimetype": mimetype,
+            "permalink": f"https://example.slack.com/files/U0/{file_id}/{name}",
+        }
+
+    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(args.get("file") or "")
+        if file_id not in self.shared:
+            return {"ok": False, "error": "file_not_found"}
+        data, name, mimetype = self.shared[file_id]
+        download = f"{self.root}/download/{file_id}"
+        return {
+            "ok": True,
+            "file": {"id": file_id, "name": name, "mimetype": mimetype, "size": len(data),
+                     "url_private_download": download},
+        }  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+            return web.Response(
+                status=302, headers={"Location": "/login"}
+            )  # Slack sends strangers to sign in
+        data, _, mimetype = self.shared[request.match_info["file_id"]]
+        return web.Response(body=data, content_type=mimetype)
+
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK")

@@ -1,6 +1,6 @@
 """A WhatsApp user served by a Slack desk: the WhatsApp webhook rides on the Slack HTTP server
 (both listen on the same address), escalation makes a card thread in the desk channel, the
-specialist's thread reply reaches WhatsApp, and a user's file is uploaded into the thread.
+specialist's thread reply reaches WhatsApp, and files pass both ways.
 """
 
 from __future__ import annotations
@@ -120,3 +120,14 @@ async def test_a_whatsapp_user_escalates_to_a_slack_desk_and_gets_the_answer(
         assert status == 200
         expected = escape(t("relay_from_specialist", name="Sari", number="#1", text="Do not click the link"))
         await slack.wait_for(lambda: expected in graph.texts(WATI), what="the relay")
+
+        # Sari shares a guide in the thread; Wati gets the file itself on WhatsApp.
+        shared = slack.share_file("F0GUIDE", b"%PDF guide", "guide.pdf", "application/pdf")
+        event = channel_event(
+            SARI, "the guide", requests.next_ts(), DESK, card.ts, subtype="file_share", files=[shared]
+        )
+        status, _ = await requests.event(event)
+        assert status == 200
+        await slack.wait_for(lambda: any(m["type"] == "document" for m in graph.to(WATI)), what="the file")
+        document = next(m for m in graph.to(WATI) if m["type"] == "document")
+        assert graph.uploads[document["document"]["id"]] == (b"%PDF guide", "guide.pdf")
