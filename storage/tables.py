@@ -191,6 +191,7 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_platform_status", "platform", "status", "id"),
         Index("ix_outbox_receipt", "platform", "receipt_message_id"),
+        Index("ix_outbox_chat_queue", "status", "platform", "chat_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -219,6 +219,18 @@ class DeliveryAttempt:
     id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedDelivery:
+    """What the dispatcher needs to know of a pending outbox row to pick the heads of chat queues
+    (a few columns, read without loading the whole row)."""
+
+    id: int
+    platform: str
+    chat_id: str
+    next_attempt_at: datetime | None
+    claimed_by: str | None
+
+
 @dataclass
 class DeliveryHealth:
     """How deliveries to one platform are going, shared by every worker.

@@ -26,10 +26,10 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Protocol
 
 from bot.core.ports import (
     Clock,
@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300
 WAIT_FOR_CARD_SECONDS = 2
+COALESCE_SECONDS = 0.002  # recording outcomes waits this long for more to record in one go
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -110,6 +111,20 @@ def worker_name() -> str:
     return process_name()
 
 
+@dataclass(slots=True)
+class _Delivery:
+    """One row being delivered by this worker: the message as sent, and then its outcome."""
+
+    item_id: int
+    chat: tuple[str, str]  # (platform, chat id)
+    message: OutboundMessage
+    attempt: int
+    uncertain_since: datetime | None  # an earlier attempt's outcome is unknown: it started then
+    receipt: SendReceipt | None = None
+    failure: tuple[str, float | None, bool] | None = None  # reason, retry after, permanent
+    outcome: AttemptOutcome = field(default=AttemptOutcome.SENT)
+
+
 class OutboxDispatcher:
     """Sends due outbox rows for the platforms this process has senders for."""
 
@@ -133,10 +148,14 @@ class OutboxDispatcher:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.worker = worker or worker_name()
         self._wake = asyncio.Event()
+        self._stirred: asyncio.Event | None = None  # set while a pass runs
 
     def wake(self) -> None:
-        """Ask for a pass now (called after the engine committed new rows)."""
+        """Ask for a pass now (called after the engine committed new rows): a pass under way
+        looks for new rows at once."""
         self._wake.set()
+        if self._stirred is not None:
+            self._stirred.set()
 
     async def run_forever(self, poll_seconds: float = 1.0) -> None:
         """Deliver until cancelled: at every wake-up and at least every ``poll_seconds``."""
@@ -152,41 +171,75 @@ class OutboxDispatcher:
             self._wake.clear()
 
     async def run_once(self) -> int:
-        """One pass over the due rows; returns how many were delivered."""
+        """Deliver what is due, and what becomes due meanwhile, until nothing is left to take now;
+        returns how many were delivered.
+
+        Rows are taken in batches: one transaction takes the heads of many chats' queues (and
+        records their attempts), the sends run side by side (at most ``policy.concurrency`` at
+        once, one per chat, so each chat's order is kept), and the outcomes that have come in are
+        recorded together in one transaction, while the other sends go on. A slow platform call
+        holds back only its own chat. A message waiting for a retry (or being sent by another
+        process) holds back the later messages to its chat.
+        """
         now = self.clock.now()
         with self.uow_factory() as uow:
-            pending = uow.outbox.due(FAR_FUTURE, self.senders.keys(), limit=500, chat_ids=self.chat_ids)
             probes = self._probes(uow, now)
             uow.commit()
-        # Keep each chat's order: a message waiting for a retry (or being sent by another process)
-        # holds back the later messages to the same chat. Different chats are delivered side by
-        # side (at most ``policy.concurrency`` sends at once): a platform's round trip must not
-        # make every other chat wait.
-        chains: dict[tuple[str, str], list[int]] = {}
-        held_chats: set[tuple[str, str]] = set()
-        for item in pending:
-            chat = (item.platform, item.chat_id)
-            if chat in held_chats:
-                continue
-            due = item.next_attempt_at is None or item.next_attempt_at <= now or item.id in probes
-            if not due:
-                held_chats.add(chat)
-                continue
-            assert item.id is not None
-            chains.setdefault(chat, []).append(item.id)
-        gate = asyncio.Semaphore(max(1, self.policy.concurrency))
+        in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
+        leased: set[int] = set()
+        finished: list[_Delivery] = []
+        stopped: set[tuple[str, str]] = set()  # failed in this pass: its later messages wait
+        stirred = asyncio.Event()
+        delivered = 0
 
-        async def deliver_chain(item_ids: list[int]) -> int:
-            sent = 0
-            for item_id in item_ids:
-                async with gate:
-                    if not await self._deliver(item_id, probe=item_id in probes):
-                        return sent
-                sent += 1
-            return sent
+        async def send(delivery: _Delivery) -> None:
+            try:
+                await self._send(delivery)
+            finally:
+                finished.append(delivery)
+                stirred.set()
 
-        counts = await asyncio.gather(*(deliver_chain(ids) for ids in chains.values()))
-        return sum(counts)
+        heartbeat = asyncio.create_task(self._keep_leases(leased))
+        self._stirred = stirred
+        try:
+            look = True
+            while True:
+                room = max(1, self.policy.concurrency)
+                free = room - len(in_flight)
+                # Take rows when a quarter of the room is free (or nothing is in flight): fewer,
+                # larger batches, as the queue is read each time.
+                if look and free > 0 and (free >= room // 4 or not in_flight):
+                    look = False
+                    for delivery in self._take_batch(free, set(in_flight) | stopped, probes):
+                        probes.discard(delivery.item_id)
+                        leased.add(delivery.item_id)
+                        in_flight[delivery.chat] = asyncio.create_task(send(delivery))
+                        look = True  # there may be more than one batch's worth
+                if not in_flight:
+                    break
+                await stirred.wait()
+                stirred.clear()
+                if self._wake.is_set():
+                    self._wake.clear()
+                    look = True
+                if finished:
+                    if len(finished) < len(in_flight):
+                        await asyncio.sleep(COALESCE_SECONDS)  # let outcomes come in together
+                    done, finished[:] = list(finished), []
+                    delivered += self._record(done)
+                    for delivery in done:
+                        in_flight.pop(delivery.chat, None)
+                        leased.discard(delivery.item_id)
+                        if delivery.failure is not None:
+                            stopped.add(delivery.chat)
+                    look = True
+        finally:
+            self._stirred = None
+            heartbeat.cancel()
+            for task in in_flight.values():
+                task.cancel()
+            await asyncio.gather(heartbeat, *in_flight.values(), return_exceptions=True)
+        return delivered
 
     def _probes(self, uow: UnitOfWork, now: datetime) -> set[int]:
         """Rows to try now although their backoff has not run out: per platform in an outage, its
@@ -204,126 +257,164 @@ class OutboxDispatcher:
                 probes.add(head.id)
         return probes
 
-    @contextlib.asynccontextmanager
-    async def _lease_kept(self, item_id: int) -> AsyncIterator[None]:
-        """Renew the lease on ``item_id`` while the body waits on the network."""
+    async def _keep_leases(self, leased: set[int]) -> None:
+        """Renew the leases on the rows being sent, in one statement, while the sends wait on the
+        network (a third of the lease apart)."""
+        while True:
+            await asyncio.sleep(self.policy.heartbeat_seconds)
+            if not leased:
+                continue
+            until = self.clock.now() + timedelta(seconds=self.policy.lease_seconds)
+            try:
+                with self.uow_factory() as uow:
+                    uow.outbox.renew(set(leased), self.worker, until)
+                    uow.commit()
+            except Exception:  # a busy database: the next beat tries again
+                log.debug("lease renewal of outbox rows %s failed", sorted(leased), exc_info=True)
 
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self.policy.heartbeat_seconds)
-                until = self.clock.now() + timedelta(seconds=self.policy.lease_seconds)
-                try:
-                    with self.uow_factory() as uow:
-                        uow.outbox.renew([item_id], self.worker, until)
-                        uow.commit()
-                except Exception:  # a busy database: the next beat tries again
-                    log.debug("lease renewal of outbox row %s failed", item_id, exc_info=True)
-
-        task = asyncio.create_task(beat())
+    def _take_batch(self, room: int, busy: set[tuple[str, str]], probes: set[int]) -> list[_Delivery]:
+        """Take up to ``room`` rows that head their chat's queue (chats in ``busy`` left out) and
+        record their attempts, in one transaction committed before any send."""
+        now = self.clock.now()
         try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _deliver(self, item_id: int, probe: bool = False) -> bool:
-        prepared = self._prepare(item_id, probe)
-        if isinstance(prepared, bool):
-            return False
-        message, attempt, uncertain_since = prepared
-        sender = self.senders[message.address.platform]
-        receipt: SendReceipt | None = None
-        failure: tuple[str, float | None, bool] | None = None
-        async with self._lease_kept(item_id):
-            if uncertain_since is not None and isinstance(sender, DeduplicatingSender):
-                with contextlib.suppress(Exception):
-                    receipt = await sender.find_delivered(message, uncertain_since)
-                if receipt is not None:
-                    log.info("outbox row %s was already delivered by a worker that died", item_id)
-            if receipt is None:
-                try:
-                    if message.thread_title:
-                        receipt = await sender.open_thread(message.address, message.thread_title, message)
-                    else:
-                        receipt = await sender.send(message)
-                except DeliveryError as error:
-                    failure = (error.reason, error.retry_after, error.permanent)
-                except Exception as error:  # network trouble and the like: retry
-                    log.warning("delivery of outbox row %s failed: %r", item_id, error)
-                    failure = (f"{type(error).__name__}: {error}", None, False)
-                outcome = AttemptOutcome.SENT
-            else:
-                outcome = AttemptOutcome.FOUND_SENT
-        with self.uow_factory() as uow:
-            item = uow.outbox.get(item_id)
-            if item is None:
-                return failure is None
-            now = self.clock.now()
-            if failure is not None:
-                self._failed(uow, item, attempt, *failure)
+            with self.uow_factory() as uow:
+                heads = [
+                    row
+                    for row in uow.outbox.queued(
+                        self.senders.keys(), now, limit=room + len(busy), chat_ids=self.chat_ids, also=probes
+                    )
+                    if (row.platform, row.chat_id) not in busy
+                ][:room]
+                if not heads:
+                    return []
+                until = now + timedelta(seconds=self.policy.lease_seconds)
+                won = uow.outbox.take_many(
+                    [h.id for h in heads if h.id not in probes], self.worker, until, now
+                )
+                items = uow.outbox.get_many([h.id for h in heads])
+                won |= {
+                    h.id for h in heads if h.id in probes and self._take_probe(uow, items.get(h.id), until)
+                }
+                earlier = uow.outbox.attempts_of(won)
+                taken = [
+                    prepared
+                    for h in heads
+                    if h.id in won
+                    and (prepared := self._prepare(uow, items[h.id], earlier.get(h.id, []), now)) is not None
+                ]
                 uow.commit()
-                return False
-            assert receipt is not None
-            self._sent(uow, item, message, receipt, attempt, outcome, now)
-            uow.commit()
-        return True
+        except Exception:
+            log.exception("taking outbox rows failed; they stay queued")
+            return []
+        return taken
+
+    def _take_probe(self, uow: UnitOfWork, item: OutboxItem | None, until: datetime) -> bool:
+        """Take a probe row, waiting out an outage, unless another worker holds it."""
+        if item is None or item.id is None or item.status != OutboxStatus.PENDING or item.claimed_by:
+            return False
+        # Compare-and-set on the value just read: of two workers, one wins.
+        return uow.outbox.take(item.id, self.worker, until, FAR_FUTURE)
 
     def _prepare(
-        self, item_id: int, probe: bool = False
-    ) -> tuple[OutboundMessage, int, datetime | None] | Literal[False]:
-        """Take the row (a lease in this worker's name) and record the attempt, in one transaction
-        committed before the send. False: not now (sent or taken by another worker, waiting for
-        its retry, or its card is not out yet); else the message, the attempt number and, when an
-        earlier attempt's outcome is unknown, when that attempt started."""
-        now = self.clock.now()
+        self, uow: UnitOfWork, item: OutboxItem, previous: list[DeliveryAttempt], now: datetime
+    ) -> _Delivery | None:
+        """The delivery of a row just taken, with its attempt recorded. None: not now (its card
+        is not out yet: it is given back and tried again shortly)."""
+        assert item.id is not None
+        message = payload_to_message(item.payload)
+        ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None
+        if item.purpose in ("desk", "card_update") and ticket is not None and ticket.id is not None:
+            if ticket.escalated and not ticket.desk_card_message_id and uow.outbox.card_pending(ticket.id):
+                # The card is not out yet: its thread does not exist. Try again shortly.
+                item.next_attempt_at = now + timedelta(seconds=WAIT_FOR_CARD_SECONDS)
+                item.claimed_by = None
+                return None
+            if ticket.desk_chat_id == message.address.chat_id and message.address.thread_id is None:
+                message = _with_thread(message, ticket.desk_thread_id)
+        uncertain_since: datetime | None = None
+        for earlier in previous:
+            if earlier.outcome == AttemptOutcome.SENDING:
+                earlier.outcome = AttemptOutcome.UNCERTAIN
+                earlier.finished_at = now
+                earlier.detail = f"the worker {earlier.worker} stopped before recording the outcome"
+                uncertain_since = earlier.started_at
+                log.warning(
+                    "outbox row %s: attempt %s by %s has no outcome", item.id, earlier.attempt, earlier.worker
+                )
+        number = max((a.attempt for a in previous), default=0) + 1
+        uow.outbox.start_attempt(DeliveryAttempt(item.id, number, self.worker, now))
+        outside = self._outside_reply_window(uow, item, now)
+        message = replace(message, delivery_key=f"outbox-{item.id}", outside_reply_window=outside)
+        return _Delivery(item.id, (item.platform, item.chat_id), message, number, uncertain_since)
+
+    async def _send(self, delivery: _Delivery) -> None:
+        """Send (or, after a worker died mid-send, first look up) one delivery; the outcome is
+        kept on it. Never raises but for cancellation."""
+        message = delivery.message
+        sender = self.senders[message.address.platform]
+        if delivery.uncertain_since is not None and isinstance(sender, DeduplicatingSender):
+            with contextlib.suppress(Exception):
+                delivery.receipt = await sender.find_delivered(message, delivery.uncertain_since)
+            if delivery.receipt is not None:
+                log.info("outbox row %s was already delivered by a worker that died", delivery.item_id)
+                delivery.outcome = AttemptOutcome.FOUND_SENT
+                return
+        try:
+            if message.thread_title:
+                delivery.receipt = await sender.open_thread(message.address, message.thread_title, message)
+            else:
+                delivery.receipt = await sender.send(message)
+        except DeliveryError as error:
+            delivery.failure = (error.reason, error.retry_after, error.permanent)
+        except Exception as error:  # network trouble and the like: retry
+            log.warning("delivery of outbox row %s failed: %r", delivery.item_id, error)
+            delivery.failure = (f"{type(error).__name__}: {error}", None, False)
+
+    def _record(self, done: list[_Delivery]) -> int:
+        """Record the outcomes of ``done`` in one transaction (each alone if that fails, so one bad
+        row does not hold back the others); returns how many were delivered."""
+        try:
+            return self._record_in_one(done)
+        except Exception:
+            if len(done) == 1:
+                log.exception("recording the delivery of outbox row %s failed", done[0].item_id)
+                return 0
+            log.exception("recording %s deliveries together failed; recording them one by one", len(done))
+            return sum(self._record([delivery]) for delivery in done)
+
+    def _record_in_one(self, done: list[_Delivery]) -> int:
+        delivered = 0
         with self.uow_factory() as uow:
-            item = uow.outbox.get(item_id)
-            if item is None or item.status != OutboxStatus.PENDING:
-                return False
-            waiting = item.next_attempt_at is not None and item.next_attempt_at > now
-            if waiting and (not probe or item.claimed_by):
-                return False  # another worker holds it, or it waits for its retry
-            until = now + timedelta(seconds=self.policy.lease_seconds)
-            # Compare-and-set on the value just read: of two workers, one wins.
-            if not uow.outbox.take(item_id, self.worker, until, FAR_FUTURE):
-                return False
-            assert item.id is not None
-            message = payload_to_message(item.payload)
-            ticket = uow.tickets.get(item.ticket_id) if item.ticket_id is not None else None
-            if item.purpose in ("desk", "card_update") and ticket is not None and ticket.id is not None:
-                if (
-                    ticket.escalated
-                    and not ticket.desk_card_message_id
-                    and uow.outbox.card_pending(ticket.id)
-                ):
-                    # The card is not out yet: its thread does not exist. Try again shortly.
-                    item.next_attempt_at = now + timedelta(seconds=WAIT_FOR_CARD_SECONDS)
-                    item.claimed_by = None
-                    uow.commit()
-                    return False
-                if ticket.desk_chat_id == message.address.chat_id and message.address.thread_id is None:
-                    message = _with_thread(message, ticket.desk_thread_id)
-            previous = uow.outbox.attempts(item.id)
-            uncertain_since: datetime | None = None
-            for earlier in previous:
-                if earlier.outcome == AttemptOutcome.SENDING:
-                    earlier.outcome = AttemptOutcome.UNCERTAIN
-                    earlier.finished_at = now
-                    earlier.detail = f"the worker {earlier.worker} stopped before recording the outcome"
-                    uncertain_since = earlier.started_at
-                    log.warning(
-                        "outbox row %s: attempt %s by %s has no outcome",
-                        item_id,
-                        earlier.attempt,
-                        earlier.worker,
-                    )
-            number = max((a.attempt for a in previous), default=0) + 1
-            uow.outbox.start_attempt(DeliveryAttempt(item.id, number, self.worker, now))
-            outside = self._outside_reply_window(uow, item, now)
+            items = uow.outbox.get_many([d.item_id for d in done])
+            attempts = uow.outbox.attempts_of(items)
+            succeeded: set[str] = set()
+            for delivery in done:
+                item = items.get(delivery.item_id)
+                if item is None:
+                    delivered += delivery.failure is None
+                    continue
+                mine = attempts.get(delivery.item_id, [])
+                if delivery.failure is not None:
+                    self._failed(uow, item, mine, delivery.attempt, *delivery.failure)
+                    continue
+                assert delivery.receipt is not None
+                now = self.clock.now()
+                self._sent(
+                    uow,
+                    item,
+                    delivery.message,
+                    delivery.receipt,
+                    mine,
+                    delivery.attempt,
+                    delivery.outcome,
+                    now,
+                )
+                succeeded.add(item.platform)
+                delivered += 1
+            for platform in sorted(succeeded):
+                self._note_success(uow, platform, self.clock.now())
             uow.commit()
-        message = replace(message, delivery_key=f"outbox-{item_id}", outside_reply_window=outside)
-        return message, number, uncertain_since
+        return delivered
 
     def _outside_reply_window(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> bool:
         """Whether ``item`` goes to a platform with a reply window that closed (the user's last
@@ -340,6 +431,7 @@ class OutboxDispatcher:
         item: OutboxItem,
         message: OutboundMessage,
         receipt: SendReceipt,
+        attempts: list[DeliveryAttempt],
         attempt: int,
         outcome: AttemptOutcome,
         now: datetime,
@@ -351,7 +443,7 @@ class OutboxDispatcher:
         item.outage_wait = False
         item.receipt_message_id = receipt.message_id
         item.receipt_thread_id = receipt.address.thread_id
-        self._finish_attempt(uow, item, attempt, outcome, now)
+        _finish_attempt(attempts, attempt, outcome, now)
         uow.messages.add(
             StoredMessage(
                 direction="out",
@@ -366,18 +458,23 @@ class OutboxDispatcher:
             )
         )
         self.observer.after_delivery(uow, item, receipt, now)
-        closed = uow.outbox.note_success(item.platform, now)
+
+    def _note_success(self, uow: UnitOfWork, platform: str, now: datetime) -> None:
+        """Deliveries to ``platform`` worked: close its outage, if one was open, and release what
+        waited for it."""
+        closed = uow.outbox.note_success(platform, now)
         if closed is not None and closed.failing_since is not None:
-            released = uow.outbox.release_outage_waits(item.platform, now)
-            log.warning("deliveries to %s work again; %s waiting messages released", item.platform, released)
+            released = uow.outbox.release_outage_waits(platform, now)
+            log.warning("deliveries to %s work again; %s waiting messages released", platform, released)
             if closed.alerted_at is not None:
-                self.observer.after_recovery(uow, item.platform, closed.failing_since, released, now)
+                self.observer.after_recovery(uow, platform, closed.failing_since, released, now)
             self.wake()
 
     def _failed(
         self,
         uow: UnitOfWork,
         item: OutboxItem,
+        attempts: list[DeliveryAttempt],
         attempt: int,
         reason: str,
         retry_after: float | None,
@@ -390,7 +487,7 @@ class OutboxDispatcher:
         created = item.created_at or now
         expired = now - created >= self.policy.give_up_after
         outcome = AttemptOutcome.PERMANENT if permanent or expired else AttemptOutcome.TEMPORARY
-        self._finish_attempt(uow, item, attempt, outcome, now, reason)
+        _finish_attempt(attempts, attempt, outcome, now, reason)
         if permanent or expired:
             item.status = OutboxStatus.FAILED
             item.outage_wait = False
@@ -416,21 +513,16 @@ class OutboxDispatcher:
             log.warning("deliveries to %s failing since %s; %s waiting", health.platform, since, waiting)
             self.observer.after_outage(uow, health.platform, since, waiting, health.last_error, now)
 
-    def _finish_attempt(
-        self,
-        uow: UnitOfWork,
-        item: OutboxItem,
-        attempt: int,
-        outcome: AttemptOutcome,
-        now: datetime,
-        detail: str = "",
-    ) -> None:
-        assert item.id is not None
-        for recorded in uow.outbox.attempts(item.id):
-            if recorded.attempt == attempt:
-                recorded.outcome = outcome
-                recorded.finished_at = now
-                recorded.detail = detail[:500]
+
+def _finish_attempt(
+    attempts: list[DeliveryAttempt], attempt: int, outcome: AttemptOutcome, now: datetime, detail: str = ""
+) -> None:
+    """Record the outcome of attempt number ``attempt`` among a row's ``attempts``."""
+    for recorded in attempts:
+        if recorded.attempt == attempt:
+            recorded.outcome = outcome
+            recorded.finished_at = now
+            recorded.detail = detail[:500]
 
 
 def _with_thread(message: OutboundMessage, thread_id: str | None) -> OutboundMessage:

@@ -7,6 +7,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -16,6 +17,7 @@ from bot.core.records import (
     DeliveryHealth,
     OutboxItem,
     OutboxStatus,
+    QueuedDelivery,
 )
 from storage.repositories.base import SqlRepository, utcnow
 from storage.tables import (
@@ -137,6 +139,91 @@ class SqlOutboxRepository(SqlRepository):
                     tracked.row.claimed_by = worker
         return won
 
+    def queued(
+        self,
+        platforms: Iterable[str],
+        now: datetime,
+        limit: int = 500,
+        chat_ids: Iterable[str] | None = None,
+        also: Iterable[int] = (),
+    ) -> list[QueuedDelivery]:
+        """The rows that head their chat's queue (its oldest pending row) for ``platforms`` and
+        may go at ``now`` (due, or one of the ids in ``also``), oldest first, at most ``limit``:
+        the few columns the dispatcher needs to take them."""
+        wanted = sorted(set(platforms))
+        if not wanted:
+            return []
+        self._uow.sync()
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        heads = select_columns(func.min(table.c.id)).where(
+            table.c.status == OutboxStatus.PENDING.value, table.c.platform.in_(wanted)
+        )
+        if chat_ids is not None:
+            heads = heads.where(table.c.chat_id.in_(sorted(set(chat_ids))))
+        heads = heads.group_by(table.c.platform, table.c.chat_id)
+        may_go = [table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= as_utc(now)]
+        extra = sorted(set(also))
+        if extra:
+            may_go.append(table.c.id.in_(extra))
+        query = (
+            select_columns(
+                table.c.id, table.c.platform, table.c.chat_id, table.c.next_attempt_at, table.c.claimed_by
+            )
+            .where(table.c.id.in_(heads.scalar_subquery()), or_(*may_go))
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        return [
+            QueuedDelivery(row.id, row.platform, row.chat_id, as_utc(row.next_attempt_at), row.claimed_by)
+            for row in self._session.execute(query).all()
+        ]
+
+    def take_many(self, item_ids: Iterable[int], worker: str, until: datetime, now: datetime) -> set[int]:
+        """Take every item of ``item_ids`` that is still pending and due at ``now`` (one statement):
+        a lease in ``worker``'s name until ``until``. Returns the ids won; of two workers racing
+        for a row, one wins. A busy SQLite database wins nothing (the rows stay for a later round)."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return set()
+        self._uow.sync()
+        moment, lease = as_utc(now), as_utc(until)
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(
+                table.c.id.in_(ids),
+                table.c.status == OutboxStatus.PENDING.value,
+                or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= moment),
+            )
+            .values(next_attempt_at=lease, claimed_by=worker)
+            .returning(table.c.id)
+        )
+        try:
+            with self._session.begin_nested():
+                won = {int(row[0]) for row in self._session.execute(stmt).all()}
+        except OperationalError:
+            if self._session.get_bind().dialect.name != "sqlite":
+                raise
+            return set()
+        for item_id in won:
+            tracked = self._uow.identity.tracked(OutboxItem, item_id)
+            if tracked is None:
+                continue
+            for name, value in (("next_attempt_at", lease), ("claimed_by", worker)):
+                setattr(tracked.record, name, value)
+                tracked.snapshot[name] = value
+                if tracked.row is not None:
+                    setattr(tracked.row, name, value)
+        return won
+
+    def get_many(self, item_ids: Iterable[int]) -> dict[int, OutboxItem]:
+        """The items of ``item_ids`` that exist, by id (one query)."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        found = self._records(OutboxItem, select(OutboxRow).where(col(OutboxRow.id).in_(ids)))
+        return {item.id: item for item in found if item.id is not None}
+
     def renew(self, item_ids: Iterable[int], worker: str, until: datetime) -> int:
         """Extend the leases ``worker`` holds on ``item_ids`` to ``until``; returns how many."""
         ids = sorted(set(item_ids))
@@ -211,6 +298,18 @@ class SqlOutboxRepository(SqlRepository):
         query = select(DeliveryAttemptRow).where(DeliveryAttemptRow.outbox_id == item_id)
         return self._records(DeliveryAttempt, query.order_by(col(DeliveryAttemptRow.attempt)))
 
+    def attempts_of(self, item_ids: Iterable[int]) -> dict[int, list[DeliveryAttempt]]:
+        """Every attempt at each of ``item_ids``, first first (one query); items without any are
+        left out."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        query = select(DeliveryAttemptRow).where(col(DeliveryAttemptRow.outbox_id).in_(ids))
+        found: dict[int, list[DeliveryAttempt]] = {}
+        for attempt in self._records(DeliveryAttempt, query.order_by(col(DeliveryAttemptRow.attempt))):
+            found.setdefault(attempt.outbox_id, []).append(attempt)
+        return found
+
     def status_counts(self) -> dict[str, dict[str, int]]:
         """How many rows are pending and failed, per platform (for the metrics page)."""
         self._uow.sync()
@@ -259,10 +358,13 @@ class SqlOutboxRepository(SqlRepository):
 
     def note_success(self, platform: str, now: datetime) -> DeliveryHealth | None:
         """A delivery to ``platform`` worked: closes the open outage and returns it as it was
-        (None when there was none, the common case, which costs one primary-key read)."""
+        (None when there was none, the common case, which costs one small read)."""
         self._uow.sync()
-        row = self._session.get(DeliveryHealthRow, platform)
-        if row is None or row.failing_since is None:
+        table = DeliveryHealthRow.__table__  # type: ignore[attr-defined]
+        failing = self._session.execute(
+            select_columns(table.c.failing_since).where(table.c.platform == platform)
+        ).scalar_one_or_none()
+        if failing is None:
             return None
         row = self._health_row(platform)
         if row.failing_since is None:
