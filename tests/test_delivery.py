@@ -359,3 +359,66 @@ async def test_slack_finds_a_post_of_a_dead_worker_and_does_not_post_it_twice(
         assert [c.method for c in lookups] == ["conversations.replies" if thread else "conversations.history"]
     finally:
         await fake.stop()
+
+
+class JitterySender(RecordingSender):
+    """A sender whose round trips take a random few milliseconds; it notes how many sends to one
+    chat were ever in flight at once, and how many in all."""
+
+    def __init__(self, platform: str, seed: int):
+        super().__init__(platform)
+        self.rng = random.Random(seed)
+        self.open: dict[str, int] = {}
+        self.most_per_chat = 0
+        self.most_in_all = 0
+
+    async def send(self, message: OutboundMessage) -> SendReceipt:
+        chat = message.address.chat_id
+        self.open[chat] = self.open.get(chat, 0) + 1
+        self.most_per_chat = max(self.most_per_chat, self.open[chat])
+        self.most_in_all = max(self.most_in_all, sum(self.open.values()))
+        try:
+            await asyncio.sleep(self.rng.uniform(0, 0.004))
+            return await super().send(message)
+        finally:
+            self.open[chat] -= 1
+
+
+async def test_a_burst_to_many_chats_goes_out_side_by_side_in_order_per_chat(world: DeskWorld) -> None:
+    sender = JitterySender("telegram", seed=7)
+    policy = DeliveryPolicy(concurrency=8)
+    dispatcher = OutboxDispatcher(world.uow_factory, {"telegram": sender}, world.clock, world.engine, policy)
+    texts = {str(chat): [f"{chat}-{n}" for n in range(4)] for chat in range(1, 31)}
+    ids = [i for chat, said in texts.items() for i in queue(world.uow_factory, world.clock, chat, *said)]
+    commits = 0
+    real_factory = world.uow_factory
+
+    def counting_factory() -> object:
+        nonlocal commits
+        commits += 1
+        return real_factory()
+
+    dispatcher.uow_factory = counting_factory  # type: ignore[assignment]
+    assert await dispatcher.run_once() == 120  # one pass sends every chat's whole queue
+    for chat, said in texts.items():
+        assert [s.message.text for s in sender.to(chat)] == said
+    assert sender.most_per_chat == 1 and 1 < sender.most_in_all <= 8
+    assert all(row.status == OutboxStatus.SENT for row in rows(real_factory, ids))
+    assert commits < 120  # taken and recorded in batches, not one transaction per message
+
+
+async def test_one_row_that_cannot_be_recorded_does_not_hold_back_the_others(world: DeskWorld) -> None:
+    sender = RecordingSender("telegram")
+    dispatcher = OutboxDispatcher(world.uow_factory, {"telegram": sender}, world.clock, world.engine)
+    ids = [queue(world.uow_factory, world.clock, str(chat), "halo")[0] for chat in range(1, 6)]
+    real_after = world.engine.after_delivery
+
+    def after_delivery(uow, item, receipt, now):  # type: ignore[no-untyped-def]
+        if item.chat_id == "3":
+            raise RuntimeError("the database refused this row")
+        real_after(uow, item, receipt, now)
+
+    world.engine.after_delivery = after_delivery  # type: ignore[method-assign]
+    assert await dispatcher.run_once() == 4
+    by_chat = {row.chat_id: row.status for row in rows(world.uow_factory, ids)}
+    assert by_chat == {"1": "sent", "2": "sent", "3": "pending", "4": "sent", "5": "sent"}

@@ -188,13 +188,21 @@ class SqlOutboxRepository(SqlRepository):
         self._uow.sync()
         moment, lease = as_utc(now), as_utc(until)
         table = OutboxRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            update(table)
+        # Rows another worker is taking right now are skipped, not waited for (PostgreSQL; SQLite
+        # has one writer at a time): two workers taking overlapping batches never deadlock.
+        free = (
+            select_columns(table.c.id)
             .where(
                 table.c.id.in_(ids),
                 table.c.status == OutboxStatus.PENDING.value,
                 or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= moment),
             )
+            .order_by(table.c.id)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(table)
+            .where(table.c.id.in_(free.scalar_subquery()))
             .values(next_attempt_at=lease, claimed_by=worker)
             .returning(table.c.id)
         )
