@@ -1,8 +1,9 @@
 """Delivers outbox rows through the platform senders, retrying temporary errors until a deadline.
 
 - **Leases of live workers.** A row is taken with a short lease (``lease_seconds``) that names the
-  worker; while the send waits on the network a heartbeat renews it. A worker that dies leaves a
-  lease that runs out within seconds, and any other (or the restarted) worker takes the row over.
+  worker; while the sends wait on the network, one heartbeat renews the leases of all of them. A
+  worker that dies leaves leases that run out within seconds, and any other (or the restarted)
+  worker takes the rows over.
 - **Attempts.** Every try is recorded before the send and its outcome after it. A row taken over
   from a dead worker whose last attempt has no outcome was perhaps delivered: that attempt is marked
   ``uncertain``; a sender that can look the message up (``DeduplicatingSender``) is asked first,
@@ -16,8 +17,10 @@
   again, so the backlog drains at once, in order per chat. The desk is told once when an outage has
   lasted ``alert_after`` and once when it is over.
 
-Each send happens outside any transaction; it is prepared in one and recorded in the next, with
-the engine's consequences (``DeliveryObserver``) in that same transaction.
+Each send happens outside any transaction. Rows are taken in batches (one transaction takes the
+heads of many chats' queues and records their attempts) and their outcomes are recorded in batches
+too, with the engine's consequences (``DeliveryObserver``) in that same transaction: per message a
+share of two transactions, not two of its own.
 """
 
 from __future__ import annotations
