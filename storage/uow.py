@@ -86,6 +86,7 @@ class SqlUnitOfWork:
         if self._shared:
             stack = _shared_stack(self._engine)
             if stack:
+                stack[-1].sync()  # its queued inserts, so that this one's queries see them
                 self.session = Session(
                     bind=stack[-1].session.connection(),
                     expire_on_commit=False,
@@ -111,9 +112,11 @@ class SqlUnitOfWork:
                 if self in stack:
                     stack.remove(self)
 
-    def sync(self) -> None:
-        """Copy changes made to handed-out records into their rows (they flush before the next query)."""
-        self.identity.write_back(self.session)
+    def sync(self, tables: frozenset[str] | None = None) -> None:
+        """Write the queued inserts and the changes made to handed-out records (of ``tables``
+        only, when given: a query writes first what it is about to read, and the rest waits, so
+        that a row changed twice in a turn is written once)."""
+        self.identity.write_back(self.session, tables)
 
     def commit(self) -> None:
         """Write back changed records and commit the transaction."""

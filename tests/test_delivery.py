@@ -66,17 +66,21 @@ class LookingUpSender(RecordingSender):
 
 def queue(uow_factory: UnitOfWorkFactory, clock: FixedClock, chat_id: str, *texts: str) -> list[int]:
     """Messages decided for a Telegram chat, as the engine queues them."""
-    ids = []
     with uow_factory() as uow:
-        for text in texts:
-            message = OutboundMessage(ChannelAddress("telegram", chat_id), text)
-            item = uow.outbox.add(
-                OutboxItem("telegram", chat_id, None, message_to_payload(message), created_at=clock.now())
+        items = [
+            uow.outbox.add(
+                OutboxItem(
+                    "telegram",
+                    chat_id,
+                    None,
+                    message_to_payload(OutboundMessage(ChannelAddress("telegram", chat_id), text)),
+                    created_at=clock.now(),
+                )
             )
-            assert item.id is not None
-            ids.append(item.id)
+            for text in texts
+        ]
         uow.commit()
-    return ids
+    return [item.id for item in items if item.id is not None]
 
 
 def rows(uow_factory: UnitOfWorkFactory, ids: list[int]) -> list[OutboxItem]:

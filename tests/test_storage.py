@@ -260,15 +260,43 @@ def test_sql_unit_of_work_satisfies_the_port(uow: Factory) -> None:
 def test_user_round_trip_and_uniqueness(uow: Factory) -> None:
     with uow() as u:
         user = u.users.add(UserRecord("slack", "U1", "Budi", "en", True, Role.ADMIN, T0))
-        assert user.id is not None
+        assert user.id is None  # written with the next query of users or the commit
+        user.language = "id"  # a change before the row is written is part of its INSERT
         u.commit()
+        assert user.id is not None
     with uow() as u:
         got = u.users.get("slack", "U1")
-        assert got == UserRecord("slack", "U1", "Budi", "en", True, "admin", T0, user.id)
+        assert got == UserRecord("slack", "U1", "Budi", "id", True, "admin", T0, user.id)
         assert got is not None and got.created_at is not None and got.created_at.tzinfo is not None
         assert u.users.get("telegram", "U1") is None
     with uow() as u, pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError
         u.users.add(UserRecord("slack", "U1"))
+        u.commit()
+
+
+def test_added_rows_are_written_before_a_query_reads_their_table(uow: Factory) -> None:
+    with uow() as u:
+        ticket = u.tickets.add(_ticket())
+        assert ticket.id is not None
+        first = u.outbox.add(OutboxItem("telegram", "c1", None, {"text": "1"}, ticket_id=ticket.id))
+        second = u.outbox.add(OutboxItem("telegram", "c1", None, {"text": "2"}, ticket_id=ticket.id))
+        u.tickets.add_event(TicketEvent(ticket.id, "note", "x", {}, T0))
+        assert first.id is None and second.id is None
+        assert u.users.get("slack", "nobody") is None  # a query of another table writes nothing
+        assert first.id is None
+        assert [i.payload["text"] for i in u.outbox.due(T0 + timedelta(days=1), ["telegram"])] == ["1", "2"]
+        assert first.id is not None and second.id is not None and first.id < second.id
+        assert u.outbox.get(first.id) is first  # the same record from then on
+        assert [e.kind for e in u.tickets.events(ticket.id)] == ["note"]
+        first.attempts = 3  # changed after it was written: saved as an update
+        u.commit()
+    with uow() as u:
+        got = u.outbox.get(first.id)
+        assert got is not None and got.attempts == 3
+    with uow() as u:
+        u.outbox.add(OutboxItem("telegram", "c1", None, {"text": "3"}))
+    with uow() as u:  # left without commit: nothing written
+        assert [i.payload["text"] for i in u.outbox.due(T0 + timedelta(days=1), ["telegram"])] == ["1", "2"]
 
 
 def test_add_stamps_missing_creation_time(uow: Factory) -> None:
@@ -339,7 +367,6 @@ def test_ticket_events_messages_outbox_audit_round_trip(uow: Factory) -> None:
         assert ticket.id is not None
         event = TicketEvent(ticket.id, "claimed", "slack:S1", {"note": "mine", "n": [1]}, T0)
         u.tickets.add_event(event)
-        assert event.id is not None
         message = u.messages.add(
             StoredMessage("out", "slack", "C9", "171.5", None, "hello", "172.1", None, ticket.id, T0)
         )

@@ -306,8 +306,8 @@ class UnitOfWorkFactory(Protocol):
 
 
 class DuplicateEventError(Exception):
-    """Raised by ``MessageRepository.add`` when an inbound event id was already stored (a redelivery
-    that raced past ``seen_event``). The engine drops the event."""
+    """Raised by ``MessageRepository.add`` when an inbound event id was already stored (a platform
+    redelivery, or the same event racing in another worker). The engine drops the event."""
 
 
 class StatusPages(Protocol):

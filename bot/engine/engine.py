@@ -178,9 +178,6 @@ class HelpdeskEngine:
     def _record_inbound(self, turn: Turn, event: Event) -> bool:
         """Store the event; False when it is a redelivery of one already stored."""
         platform = event.address.platform
-        if event.event_id and turn.uow.messages.seen_event(platform, event.event_id):
-            log.info("dropping redelivered event %s:%s", platform, event.event_id)
-            return False
         if isinstance(event, InboundMessage):
             text = redact(event.text).text
             message_id: str | None = event.message_id or None
@@ -202,6 +199,7 @@ class HelpdeskEngine:
                 )
             )
         except DuplicateEventError:
+            log.info("dropping redelivered event %s:%s", platform, event.event_id)
             return False
         return True
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import SQLModel
 
 from bot.core.records import (
@@ -90,6 +91,7 @@ class RecordMapper(Generic[R, W]):
         self.record_cls = record_cls
         self.row_cls = row_cls
         self.names: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(record_cls))  # type: ignore[arg-type]
+        self.table_name: str = row_cls.__tablename__  # type: ignore[assignment]
         missing = [n for n in self.names if n not in row_cls.model_fields]
         if missing:
             raise TypeError(f"{row_cls.__name__} lacks columns for {record_cls.__name__}: {missing}")
@@ -111,6 +113,15 @@ class RecordMapper(Generic[R, W]):
         if found is None:
             table = self.row_cls.__table__  # type: ignore[attr-defined]
             found = self._insert = insert(table).returning(table.c.id)
+        return found
+
+    def insert_many_statement(self) -> Any:
+        """The same for many rows at once, run as one multi-row INSERT (the ids come back in no
+        particular order: see :meth:`IdentityMap._insert_pending`)."""
+        found = getattr(self, "_insert_many", None)
+        if found is None:
+            table = self.row_cls.__table__  # type: ignore[attr-defined]
+            found = self._insert_many = insert(table).returning(table.c.id)
         return found
 
     def _extra_defaults(self) -> list[tuple[str, Any]]:
@@ -183,10 +194,12 @@ class Tracked:
 
 
 class IdentityMap:
-    """The records handed out by one unit of work, with their rows and last saved values."""
+    """The records handed out by one unit of work, with their rows and last saved values, and the
+    records added whose INSERT waits for the next write-back (see :meth:`SqlRepository._insert_later`)."""
 
     def __init__(self) -> None:
         self._items: dict[tuple[type[Any], Any], Tracked] = {}
+        self._pending: list[tuple[Any, RecordMapper[Any, Any]]] = []
 
     def get(self, row_cls: type[Any], key: Any) -> Any | None:
         tracked = self._items.get((row_cls, key))
@@ -211,8 +224,42 @@ class IdentityMap:
         """Track ``record``, just inserted with a plain INSERT under ``record_id`` (no row object)."""
         self._items[(mapper.row_cls, record_id)] = Tracked(record, None, mapper, mapper.snapshot(record))
 
-    def write_back(self, session: Session | None = None) -> None:
+    def insert_later(self, record: Any, mapper: RecordMapper[Any, Any]) -> None:
+        """Queue the INSERT of ``record`` for the next :meth:`write_back`."""
+        self._pending.append((record, mapper))
+
+    def _insert_pending(self, session: Session, tables: frozenset[str] | None) -> None:
+        """INSERT the queued records (of ``tables``, or all), one statement per table, in the
+        order they were added."""
+        if tables is None:
+            pending, self._pending = self._pending, []
+        else:
+            pending = [p for p in self._pending if p[1].table_name in tables]
+            self._pending = [p for p in self._pending if p[1].table_name not in tables]
+        groups: dict[RecordMapper[Any, Any], list[Any]] = {}
+        for record, mapper in pending:
+            groups.setdefault(mapper, []).append(record)
+        for mapper, records in groups.items():
+            values = [mapper.insert_values(record) for record in records]
+            result = session.execute(mapper.insert_many_statement(), values)
+            # One multi-row INSERT numbers its rows in the order of its VALUES (on PostgreSQL a
+            # concurrent insert may take numbers in between, never out of order), so the sorted
+            # ids are the records' in order. (Asking for them in parameter order costs a sort
+            # column and an ORDER BY on PostgreSQL and a statement per row on SQLite.) The outbox
+            # relies on the same order: a chat's messages go out by id.
+            for record, record_id in zip(records, sorted(result.scalars().all()), strict=True):
+                if "id" in mapper.names:
+                    record.id = record_id
+                self.attach_inserted(record, record_id, mapper)
+
+    def write_back(self, session: Session | None = None, tables: frozenset[str] | None = None) -> None:
+        """Write the queued inserts and the changes made to handed-out records; ``tables``: only
+        those of these tables (what a query is about to read)."""
+        if self._pending and session is not None:
+            self._insert_pending(session, tables)
         for tracked in self._items.values():
+            if tables is not None and tracked.mapper.table_name not in tables:
+                continue
             if tracked.row is not None:
                 tracked.mapper.write_back(tracked.record, tracked.row, tracked.snapshot)
                 continue
@@ -223,6 +270,7 @@ class IdentityMap:
 
     def clear(self) -> None:
         self._items.clear()
+        self._pending.clear()
 
 
 class UnitOfWorkState(Protocol):
@@ -232,7 +280,14 @@ class UnitOfWorkState(Protocol):
     session: Session
     identity: IdentityMap
 
-    def sync(self) -> None: ...
+    def sync(self, tables: frozenset[str] | None = None) -> None: ...
+
+
+def tables_read(stmt: Any) -> frozenset[str]:
+    """The tables ``stmt`` reads (its FROM list, joins, subqueries and columns)."""
+    return frozenset(
+        t.name for t in find_tables(stmt, check_columns=True, include_aliases=True) if hasattr(t, "name")
+    )
 
 
 class SqlRepository:
@@ -246,7 +301,7 @@ class SqlRepository:
         return self._uow.session
 
     def _records(self, record_cls: type[R], stmt: Select[Any]) -> list[R]:
-        self._uow.sync()
+        self._uow.sync(tables_read(stmt))
         mapper = MAPPERS[record_cls]
         return [self._uow.identity.record_for(row, mapper) for row in self._session.scalars(stmt).all()]
 
@@ -259,7 +314,7 @@ class SqlRepository:
         known = self._uow.identity.get(mapper.row_cls, record_id)
         if known is not None:
             return known  # type: ignore[no-any-return]
-        self._uow.sync()
+        self._uow.sync(frozenset((mapper.table_name,)))
         row = self._session.get(mapper.row_cls, record_id)
         return None if row is None else self._uow.identity.record_for(row, mapper)  # type: ignore[no-any-return]
 
@@ -270,13 +325,41 @@ class SqlRepository:
         (messages, ticket events, outbox rows, attempts) are never changed afterwards, and
         building and flushing a row object cost several times the statement itself. A record
         changed later in the same unit of work is written with a plain UPDATE of what changed."""
+        if not self._insert_with(record, None):
+            raise RuntimeError("INSERT returned no id")
+        return record
+
+    def _insert_with(self, record: Any, statement: Any | None) -> bool:
+        """INSERT ``record`` with ``statement`` (default: the mapper's ``INSERT ... RETURNING id``)
+        and track it; False when the statement inserted nothing (``ON CONFLICT DO NOTHING``)."""
         mapper = MAPPERS[type(record)]
+        self._stamp(record, mapper)
+        values = mapper.insert_values(record)
+        record_id = self._session.execute(
+            statement if statement is not None else mapper.insert_statement(), values
+        ).scalar()
+        if record_id is None:
+            return False
+        if "id" in mapper.names:
+            record.id = record_id
+        self._uow.identity.attach_inserted(record, record_id, mapper)
+        return True
+
+    def _insert_later(self, record: R) -> R:
+        """Add ``record``, its INSERT left for the next query that reads its table, or the commit:
+        the inserts waiting then go out together (one statement per table), and changes made to
+        the record until then are part of its INSERT. Its ``id`` is set when the row is written.
+        For records no one needs the ``id`` of right away (outbox rows, ticket history, new users
+        and conversations)."""
+        mapper = MAPPERS[type(record)]
+        if "id" in mapper.names and getattr(record, "id", None) is not None:
+            return self._insert(record)
+        self._stamp(record, mapper)
+        self._uow.identity.insert_later(record, mapper)
+        return record
+
+    @staticmethod
+    def _stamp(record: Any, mapper: RecordMapper[Any, Any]) -> None:
         for name in _STAMPED_ON_ADD:
             if name in mapper.names and getattr(record, name) is None:
                 setattr(record, name, utcnow())
-        values = mapper.insert_values(record)
-        record_id = self._session.execute(mapper.insert_statement(), values).scalar_one()
-        if "id" in mapper.names:
-            record.id = record_id  # type: ignore[attr-defined]
-        self._uow.identity.attach_inserted(record, record_id, mapper)
-        return record

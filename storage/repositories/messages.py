@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from bot.core.ports import (
@@ -34,18 +36,14 @@ class SqlMessageRepository(SqlRepository):
     def add(self, message: StoredMessage) -> StoredMessage:
         """Insert ``message``; raises ``DuplicateEventError`` for an inbound event id stored already.
 
-        The insert runs in a savepoint, so after the error the unit of work is still usable.
+        An inbound event is inserted with ``ON CONFLICT DO NOTHING`` on its unique index: one
+        statement both checks and inserts, a racing redelivery waits for the first one's
+        transaction and then inserts nothing, and the unit of work stays usable after the error.
         """
         if message.direction != "in" or not message.event_id:
             return self._insert(message)
-        self._uow.sync()
-        try:
-            with self._session.begin_nested():
-                self._insert(message)
-        except IntegrityError:
-            if self.seen_event(message.platform, message.event_id):
-                raise DuplicateEventError(f"{message.platform}:{message.event_id}") from None
-            raise
+        if not self._insert_with(message, _inbound_insert(self._session.get_bind().dialect.name)):
+            raise DuplicateEventError(f"{message.platform}:{message.event_id}")
         return message
 
     def ticket_for_platform_message(self, platform: str, chat_id: str, message_id: str) -> int | None:
@@ -87,3 +85,24 @@ class SqlMessageRepository(SqlRepository):
             .limit(limit),
         )
         return newest[::-1]
+
+
+_INBOUND_INSERTS: dict[str, Any] = {}
+
+
+def _inbound_insert(dialect: str) -> Any:
+    """``INSERT INTO messages ... ON CONFLICT (platform, event_id) WHERE direction = 'in' DO
+    NOTHING RETURNING id`` for ``dialect`` (built once)."""
+    found = _INBOUND_INSERTS.get(dialect)
+    if found is None:
+        table = MessageRow.__table__  # type: ignore[attr-defined]
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        found = (
+            module.insert(table)
+            .on_conflict_do_nothing(
+                index_elements=["platform", "event_id"], index_where=text("direction = 'in'")
+            )
+            .returning(table.c.id)
+        )
+        _INBOUND_INSERTS[dialect] = found
+    return found

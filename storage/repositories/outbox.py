@@ -32,8 +32,9 @@ class SqlOutboxRepository(SqlRepository):
     """``OutboxRepository``: messages waiting for the dispatcher."""
 
     def add(self, item: OutboxItem) -> OutboxItem:
-        """Queue ``item``; sets and returns it with its ``id``."""
-        return self._insert(item)
+        """Queue ``item``. Its row (and ``item.id``) is written with the unit of work's next query
+        of the outbox or its commit, together with the other rows added."""
+        return self._insert_later(item)
 
     def get(self, item_id: int) -> OutboxItem | None:
         """Outbox item ``item_id``, if it exists."""

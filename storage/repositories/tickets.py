@@ -75,8 +75,9 @@ class SqlTicketRepository(SqlRepository):
         )
 
     def add_event(self, event: TicketEvent) -> None:
-        """Append ``event`` to its ticket's history (sets ``event.id``)."""
-        self._insert(event)
+        """Append ``event`` to its ticket's history (written, and ``event.id`` set, with the unit of
+        work's next query of the history or its commit, together with the other rows added)."""
+        self._insert_later(event)
 
     def events(self, ticket_id: int) -> list[TicketEvent]:
         """The history of ``ticket_id``, oldest first."""

@@ -25,8 +25,8 @@ class SqlUserRepository(SqlRepository):
         )
 
     def add(self, user: UserRecord) -> UserRecord:
-        """Insert ``user``; sets and returns it with its ``id``."""
-        return self._insert(user)
+        """Add ``user`` (its row, and ``id``, written with the unit of work's next query or commit)."""
+        return self._insert_later(user)
 
 
 class SqlConversationRepository(SqlRepository):
@@ -44,8 +44,9 @@ class SqlConversationRepository(SqlRepository):
         )
 
     def add(self, conversation: Conversation) -> Conversation:
-        """Insert ``conversation``; sets and returns it with its ``id``."""
-        return self._insert(conversation)
+        """Add ``conversation`` (its row, and ``id``, written with the unit of work's next query or
+        commit)."""
+        return self._insert_later(conversation)
 
     def for_ticket(self, ticket_id: int) -> Conversation | None:
         """The (most recently changed) conversation attached to ``ticket_id``."""
