@@ -304,3 +304,33 @@ async def test_after_the_request_a_real_question_is_matched_as_usual(world: Desk
     await world.user_says("pagi pak")
     reply = await world.user_says("lupa password email")
     assert "Buka halaman password" in reply[-1].text
+
+
+def test_a_greeting_opens_the_next_plain_message_or_goes_alone(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from bot.core.types import ChannelAddress, OutboundMessage
+    from bot.engine.turn import Turn
+
+    budi, sari = ChannelAddress("telegram", "1"), ChannelAddress("telegram", "2")
+    with uow_factory() as uow:
+        turn = Turn(uow, datetime(2026, 1, 5, 9, tzinfo=UTC))
+        turn.greet(budi, "Halo Budi")
+        turn.greet(sari, "Halo Sari")
+        turn.send(OutboundMessage(budi, "tombol diganti", edit_message_id="7"))  # an edit: not opened
+        turn.send(OutboundMessage(budi, "Jawaban"))
+        turn.send(OutboundMessage(budi, "Berhasil?"))
+        turn.finish()  # nothing followed for Sari: her greeting goes alone
+        uow.commit()
+    with uow_factory() as uow:
+        texts = [
+            (i.chat_id, i.payload["text"])
+            for i in uow.outbox.due(datetime(2026, 1, 6, tzinfo=UTC), ["telegram"])
+        ]
+    assert texts == [
+        ("1", "tombol diganti"),
+        ("1", "Halo Budi\n\nJawaban"),
+        ("1", "Berhasil?"),
+        ("2", "Halo Sari"),
+    ]
+    assert turn.sent == 4

@@ -22,7 +22,7 @@ class AnswerSteps(EscalationSteps):
         self.conv.ticket_id = None
         self.remember("user", text)
         if first_contact:
-            self.say(self.t("greeting_short", name=self.event.sender.label))
+            self.turn.greet(self.address, self.t("greeting_short", name=self.event.sender.label))
         incident = self.detect_incident(text)
         if incident is not None:
             await self.security_incident(text, incident)

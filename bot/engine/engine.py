@@ -162,6 +162,7 @@ class HelpdeskEngine:
                 await self._side(self.desk_side).handle(turn, event)
             else:
                 await self._side(self.user_side).handle(turn, event)
+            turn.finish()
             uow.commit()
             return turn.sent
 

@@ -4,7 +4,7 @@ the handlers features register with the engine."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -41,6 +41,19 @@ class Turn:
         self.uow = uow
         self.now = now
         self.sent = 0
+        self._greetings: dict[ChannelAddress, str] = {}
+
+    def greet(self, address: ChannelAddress, text: str) -> None:
+        """Open the next plain message to ``address`` with ``text`` (a first-contact greeting):
+        one message instead of two, and one delivery less per new user when many arrive at once.
+        Sent alone by :meth:`finish` if no such message follows."""
+        self._greetings[address] = text
+
+    def finish(self) -> None:
+        """Send what is still waiting to be said (see :meth:`greet`); the engine calls it last."""
+        while self._greetings:
+            address, text = self._greetings.popitem()
+            self.send(OutboundMessage(address, text))
 
     def send(
         self,
@@ -51,6 +64,10 @@ class Turn:
         meta: dict[str, Any] | None = None,
     ) -> None:
         """Queue ``message`` in the outbox, in this event's transaction."""
+        if self._greetings and _takes_greeting(message):
+            greeting = self._greetings.pop(message.address, None)
+            if greeting:
+                message = replace(message, text=f"{greeting}\n\n{message.text}")
         payload = message_to_payload(message)
         if meta:
             payload["meta"] = meta
@@ -75,6 +92,19 @@ class Turn:
     def audit(self, actor: UserRef, action: str, target: str = "", **detail: Any) -> None:
         """Record a privileged action."""
         self.uow.audit.add(AuditEntry(actor.key, action, target, detail, self.now))
+
+
+def _takes_greeting(message: OutboundMessage) -> bool:
+    """Whether ``message`` is a new plain text a greeting can open (not an edit, reaction, picture,
+    thread opener or message shown to one person only)."""
+    return bool(
+        message.text
+        and message.edit_message_id is None
+        and message.reaction is None
+        and message.image is None
+        and message.thread_title is None
+        and message.ephemeral_user_id is None
+    )
 
 
 class EventRoute(Protocol):
