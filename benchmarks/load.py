@@ -150,8 +150,9 @@ def _has_solved(message: JsonDict) -> bool:
 class Poster:
     """Posts updates to the webhook as Telegram does: at most ``connections`` at once, again until 200."""
 
-    def __init__(self, port: int, connections: int):
+    def __init__(self, port: int, connections: int, fake: FakeTelegram):
         self.url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+        self.fake = fake  # runs the Bot API call a webhook reply may carry, as Telegram does
         self.gate = asyncio.Semaphore(connections)
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=connections), timeout=aiohttp.ClientTimeout(total=60)
@@ -166,6 +167,7 @@ class Poster:
                         self.url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
                     ) as response:
                         if response.status == 200:
+                            await self.fake.webhook_reply(await response.read())
                             return
             self.retries += 1
             await asyncio.sleep(0.2)
@@ -270,7 +272,7 @@ async def burst(
         **webhook_settings(port),
     )
     watch = ReplyWatch(fake)
-    poster = Poster(port, connections)
+    poster = Poster(port, connections, fake)
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "helpdesk.log"
         args = ("--workers", str(workers)) if workers > 1 else ()

@@ -285,6 +285,29 @@ class FakeTelegram:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
 
+    async def webhook_reply(self, body: bytes) -> None:
+        """What Telegram does with the body of a webhook's 200 reply: a JSON object naming a
+        ``method`` is run as a Bot API call (its outcome reported to nobody)."""
+        try:
+            params = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(params, dict) or not isinstance(params.get("method"), str):
+            return
+        method = params.pop("method")
+        call = Call(method, params)
+        self.calls.append(call)
+        handler = getattr(self, f"api_{method}", None)
+        try:
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            self._maybe_fail(method, params)
+            await handler(params)
+        except ApiError as error:
+            call.error = error.description
+        async with self._changed:
+            self._changed.notify_all()
+
     @staticmethod
     async def _params(request: web.Request) -> JsonDict:
         raw: dict[str, Any] = dict(request.query)

@@ -9,6 +9,7 @@ group, Joko is in the desk group but not a member any more.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -586,6 +587,44 @@ async def test_webhook_refuses_requests_without_the_secret(
         await world.deliver()
         assert world.fake.texts(BUDI) == [t("greeting", name="Budi Santoso")]
         assert not world.fake.calls_to("getUpdates")
+
+
+async def test_webhook_acknowledges_a_button_press_in_its_reply(
+    uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with telegram_world(uow_factory, monkeypatch, mode="webhook") as world:
+        url = f"http://127.0.0.1:{world.channel.webhook_port}/telegram/hook"
+        async with aiohttp.ClientSession() as http:
+
+            async def post(update: JsonDict) -> tuple[int, bytes]:
+                async with http.post(url, json=update, headers={SECRET_HEADER: "s3cret-token"}) as response:
+                    body = await response.read()
+                    await world.fake.webhook_reply(body)
+                    return response.status, body
+
+            status, body = await post(
+                world.fake.message(BUDI, world.users[BUDI], "lupa password email", push=False)
+            )
+            assert (status, body) == (200, b"ok")  # a message: nothing to acknowledge
+            await world.deliver()
+            answer = world.fake.bot_messages(BUDI)[-1]
+            (data,) = [
+                b["callback_data"]
+                for row in answer["reply_markup"]["inline_keyboard"]
+                for b in row
+                if b["text"] == t("btn_solved")
+            ]
+            press = world.fake.press(world.users[BUDI], answer, data, push=False)
+            status, body = await post(press)
+        assert status == 200
+        assert json.loads(body) == {
+            "method": "answerCallbackQuery",
+            "callback_query_id": press["callback_query"]["id"],
+        }
+        (ack,) = world.fake.calls_to("answerCallbackQuery")  # carried by the reply, not asked for again
+        assert ack.params == {"callback_query_id": press["callback_query"]["id"]}
+        await world.deliver()
+        assert world.fake.bot_messages(BUDI)[-1]["text"] == t("glad_solved")
 
 
 async def test_webhook_answers_500_when_processing_fails_so_telegram_retries(

@@ -67,8 +67,9 @@ class Workers:
     """Webhook workers on their own ports; posts updates the way Telegram does (again, to
     another worker, until one answers 200)."""
 
-    def __init__(self, ports: Sequence[int]):
+    def __init__(self, ports: Sequence[int], fake: FakeTelegram | None = None):
         self.ports = list(ports)
+        self.fake = fake  # runs the Bot API call a webhook reply may carry, as Telegram does
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         self.redeliveries = 0
 
@@ -86,6 +87,8 @@ class Workers:
                     headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
                 ) as response:
                     if response.status == 200:
+                        if self.fake is not None:
+                            await self.fake.webhook_reply(await response.read())
                         return
             except (aiohttp.ClientError, TimeoutError):
                 pass  # that worker is gone or busy: Telegram tries again
@@ -236,7 +239,7 @@ async def test_three_webhook_workers_answer_every_update_once_and_in_order(
         fake.add_user(user_id, f"User {user_id}")
     log = tmp_path / "workers.log"
     ports, processes = await start_workers(fake, database_url, log, 3)
-    workers = Workers(ports)
+    workers = Workers(ports, fake)
     try:
         await workers.healthy()
         await asyncio.gather(*(one_user(fake, workers, u, i) for i, u in enumerate(users)))
@@ -262,7 +265,7 @@ async def test_a_webhook_worker_killed_mid_burst_loses_nothing(
         fake.add_user(user_id, f"User {user_id}")
     log = tmp_path / "workers.log"
     ports, processes = await start_workers(fake, database_url, log, 3)
-    workers = Workers(ports)
+    workers = Workers(ports, fake)
     try:
         await workers.healthy()
 
@@ -345,7 +348,7 @@ async def test_run_with_workers_supervises_them_on_one_port(
     env = process_env(fake, database_url, **webhook_settings(port))
     log = tmp_path / "supervisor.log"
     supervisor = await start(env, log, "--workers", "2")
-    workers = Workers([port])
+    workers = Workers([port], fake)
     users = [5000 + i for i in range(10)]
     try:
         await workers.healthy()

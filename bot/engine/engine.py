@@ -130,11 +130,15 @@ class HelpdeskEngine:
                 await asyncio.to_thread(self.faq.prepare, event.text)
             # Look the sender's role up before the transaction: a desk-membership check may wait
             # on the platform's API, and no database transaction should stay open meanwhile.
-            role = await self._lookup_role(event.sender)
+            roles = (
+                {event.sender.key: await self._lookup_role(event.sender)}
+                if self._may_need_role(event)
+                else {}
+            )
             # The transaction itself never waits on the network; one at a time per process keeps
             # a blocking database call (SQLite's write lock) from stalling another event's.
             async with self._transaction:
-                self._roles = {event.sender.key: role}
+                self._roles = roles
                 queued = await self._turn(event, key)
         if queued and self.wake_dispatcher is not None:
             self.wake_dispatcher()
@@ -241,8 +245,20 @@ class HelpdeskEngine:
         return address.platform == desk.platform and address.chat_id == desk.chat_id
 
     # ------------------------------------------------------------------------------------ roles
+    def _may_need_role(self, event: Event) -> bool:
+        """Whether handling ``event`` may ask for its sender's role: everything in the desk,
+        commands, and the buttons features register (FAQ admin). A user's question or answer
+        button needs none, so a thousand new users do not cost a thousand desk-membership
+        lookups. (A role asked for anyway is looked up then, see :meth:`role_of`.)"""
+        if self.is_desk(event.address):
+            return True
+        if isinstance(event, InboundMessage):
+            return bool(event.command)
+        return event.action in self.buttons
+
     async def role_of(self, user: UserRef) -> Role:
-        """The role ``user`` holds; checked here for every privileged action."""
+        """The role ``user`` holds; checked here for every privileged action (looked up before
+        the event's transaction where :meth:`_may_need_role` says so, else when asked)."""
         known = self._roles.get(user.key)
         return known if known is not None else await self._lookup_role(user)
 
