@@ -64,6 +64,7 @@ from handlers.telegram_adapter_sender import (
     chat_ref,
     delivery_error,
 )
+from handlers.telegram_request import AiohttpRequest
 from handlers.telegram_updates import to_event
 
 log = logging.getLogger(__name__)
@@ -214,17 +215,7 @@ class TelegramChannel:
             .token(settings.telegram_bot_token)
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_file_url)
-            .request(
-                HTTPXRequest(
-                    connection_pool_size=256,
-                    # httpx checks every idle connection of the pool on each request (a socket
-                    # poll and a getpeername each): keep at most 32 idle ones, not all 256.
-                    httpx_kwargs={
-                        "verify": tls_context(),
-                        "limits": httpx.Limits(max_connections=256, max_keepalive_connections=32),
-                    },
-                )
-            )
+            .request(AiohttpRequest(connection_pool_size=256, ssl_context=tls_context()))
             .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls_context()}))
             .concurrent_updates(False)
             .updater(None)
