@@ -55,8 +55,9 @@ class AiohttpRequest(BaseRequest):
         """Open the session (needs the running event loop)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=self._ssl if self._ssl else True)
+            # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they did with httpx.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
             )
 
     async def shutdown(self) -> None:

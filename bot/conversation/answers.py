@@ -48,10 +48,14 @@ class AnswerSteps(EscalationSteps):
             await self.start_escalation(text, reason="no_match", candidates=candidates)
 
     def answer_with(self, entry: FaqEntry, question: str, candidates: list[list[Any]]) -> None:
-        ticket = self.open_ticket(question, category=entry.category, status=TicketStatus.ANSWERED)
-        ticket.faq_entry_id = entry.id
-        ticket.faq_version = entry.version
-        ticket.context = {**ticket.context, "candidates": candidates}
+        ticket = self.open_ticket(
+            question,
+            category=entry.category,
+            status=TicketStatus.ANSWERED,
+            faq_entry_id=entry.id,
+            faq_version=entry.version,
+            context={"candidates": candidates},
+        )
         self.turn.event(ticket, "answered", "bot", entry=entry.id, version=entry.version)
         self.remember("bot", f"FAQ {entry.id} v{entry.version}")
         value = str(ticket.id)
