@@ -547,6 +547,24 @@ async def turn_cost(database_url: str, tickets: int, matcher: str, users: int = 
     )
 
 
+def burst_setups(spec: str, database_url: str) -> list[tuple[str, int]]:
+    """The burst's (database URL, workers) pairs named by ``--setups``, e.g. ``sqlite:1,pg:2``.
+
+    PostgreSQL setups are skipped without a database URL.
+    """
+    setups: list[tuple[str, int]] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        backend, _, workers = item.partition(":")
+        if backend not in ("sqlite", "pg"):
+            raise SystemExit(f"--setups: {item!r} is not sqlite:N or pg:N")
+        if backend == "pg" and not database_url:
+            continue
+        setups.append(("" if backend == "sqlite" else database_url, int(workers or 1)))
+    return setups
+
+
 async def run(args: argparse.Namespace) -> None:
     matchers = [m.strip() for m in args.matchers.split(",") if m.strip()]
     if not args.skip_cost:
@@ -559,9 +577,7 @@ async def run(args: argparse.Namespace) -> None:
         print(flush=True)
     if not args.skip_burst:
         print(BURST_HEADER, flush=True)
-        setups: list[tuple[str, int]] = [("", 1)]
-        if args.database_url:
-            setups += [(args.database_url, 1), (args.database_url, 2)]
+        setups = burst_setups(args.setups, args.database_url)
         for matcher in matchers:
             for backend_url, workers in setups:
                 with database(backend_url) as url:
@@ -590,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
         "--connections", type=int, default=40, help="webhook connections at once (Telegram's default)"
     )
     parser.add_argument("--matchers", default="lexical,semantic")
+    parser.add_argument(
+        "--setups", default="sqlite:1,pg:1,pg:2", help="burst setups: sqlite:1, pg:N (workers)"
+    )
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--skip-burst", action="store_true")
     args = parser.parse_args(argv)

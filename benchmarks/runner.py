@@ -421,6 +421,26 @@ outcomes pooled. "all" repeats the main table (calibrated and reported on the sa
 """
 
 
+OWN_SECTIONS = (
+    "## Split-half check",
+    "## A customer's own FAQ",
+    "## Cost of the semantic matcher",
+)
+
+
+def other_sections(text: str) -> str:
+    """The ``## `` sections of a results file that other benchmarks wrote (delivery, load), kept
+    as they are when this one rewrites its own."""
+    kept: list[str] = []
+    keep = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            keep = not line.startswith(OWN_SECTIONS)
+        if keep:
+            kept.append(line)
+    return "".join(kept).strip() + "\n" if kept else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks, print the table and (unless ``--quick``) write ``RESULTS.md``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
@@ -475,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(cost)
     if args.output is not None or (not args.quick and not args.dataset):
         out = args.output or RESULTS_FILE
+        kept = other_sections(out.read_text(encoding="utf-8")) if out.exists() else ""
         out.write_text(
             f"# Matcher benchmark results\n\nMachine: {machine_line()}\n\n{table}\n\n{NOTES}\n"
             f"## Split-half check and answer confidences\n\n{SPLIT_NOTE}\n{details}\n"
@@ -482,7 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"\n## A customer's own FAQ, no labelled questions (held-out split)\n\n{OWN_NOTE}\n{own}\n"
                 if own
                 else ""
-            ),
+            )
+            + (f"\n{kept}" if kept else ""),
             encoding="utf-8",
         )
         print(f"written: {out.name}")

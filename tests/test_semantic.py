@@ -22,6 +22,7 @@ from knowledge_base.encoders import make_encoder
 from knowledge_base.encoders.port import EncoderUnavailable, TextEncoder
 from knowledge_base.faq_file import dump_faq, load_faq_path
 from knowledge_base.matcher import FaqMatcher
+from knowledge_base.normalize import normalize
 from knowledge_base.semantic import SemanticMatcher
 from storage.database import make_engine
 from storage.embeddings import SqlEmbeddingStore
@@ -227,3 +228,54 @@ def test_kb_import_fits_thresholds_and_match_lists_candidates_whatever_the_decis
     result = runner.invoke(app, ["kb", "match", "--explain", "vpn putus terus"])
     assert result.exit_code == 0, result.output
     assert "matcher: lexical (model unavailable: no model folder at" in result.output
+
+
+class PlacedEncoder:
+    """Vectors placed by hand for a few texts, as the matcher normalises them (any other text: a
+    direction of its own)."""
+
+    def __init__(self, placed: dict[str, Sequence[float]]) -> None:
+        self.placed = {normalize(text): np.asarray(vec, dtype=np.float32) for text, vec in placed.items()}
+
+    @property
+    def model_id(self) -> str:
+        return "placed-by-hand"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            vec = self.placed.get(text, np.array([0, 0, 0, 1], dtype=np.float32))
+            rows.append(vec / np.linalg.norm(vec))
+        return np.vstack(rows)
+
+
+def test_an_entry_whose_phrasings_agree_beats_one_loosely_worded_phrasing() -> None:
+    """The semantic score weighs the entry's centroid beside its closest phrasing: two phrasings
+    at cosine 0.93 on either side of the question outrank one phrasing at 0.95 whose sibling is
+    about something else (no words are shared, so only the semantic side can tell)."""
+    side = float(np.sqrt(1 - 0.93**2))
+    encoder = PlacedEncoder(
+        {
+            "quartz": [1, 0, 0, 0],
+            "amber north": [0.93, side, 0, 0],
+            "amber south": [0.93, -side, 0, 0],
+            "basalt east": [0.95, 0, float(np.sqrt(1 - 0.95**2)), 0],
+            "basalt west": [0, 1, 0, 0],
+        }
+    )
+    entries = [
+        FaqEntry("agreeing", "x", {"en": ("amber north", "amber south")}, {"en": "A"}),
+        FaqEntry("loose", "x", {"en": ("basalt east", "basalt west")}, {"en": "B"}),
+    ]
+    blended = SemanticMatcher(EmbeddingCache(encoder), entries, default_lang="en")  # type: ignore[arg-type]
+    assert blended.blend.centroid_weight > 0
+    ranked = blended.rank("quartz")
+    assert [c.entry_id for c in ranked] == ["agreeing", "loose"]
+    assert all(dict(c.components)["lexical"] == 0 for c in ranked)
+    closest_only = SemanticMatcher(
+        EmbeddingCache(encoder),  # type: ignore[arg-type]
+        entries,
+        default_lang="en",
+        blend=replace(blended.blend, centroid_weight=0.0),
+    )
+    assert closest_only.rank("quartz")[0].entry_id == "loose"

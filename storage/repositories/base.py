@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.util import find_tables
@@ -65,22 +65,20 @@ def copy_json(value: Any) -> Any:
 
 
 def to_db(value: Any) -> Any:
-    """A record value as the row holds it (enums as their value, JSON copied, times in UTC)."""
+    """A record value as a statement parameter (enums as their value, times in UTC). JSON is not
+    copied: a parameter is serialised when its statement runs, which is at once."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
         return as_utc(value)
-    if isinstance(value, dict | list):
-        return copy_json(value)
     return value
 
 
 def from_db(value: Any) -> Any:
-    """A row value as a record holds it (JSON copied so records never share it with rows)."""
+    """A result row's value as a record holds it (times in UTC). JSON comes fresh from the
+    database's text with every row, so the record is its only holder."""
     if isinstance(value, datetime):
         return as_utc(value)
-    if isinstance(value, dict | list):
-        return copy_json(value)
     return value
 
 
@@ -150,25 +148,21 @@ class RecordMapper(Generic[R, W]):
             snapshot[n] = copy_json(value)
         return found
 
-    def to_record(self, row: W) -> R:
-        """A new record holding ``row``'s values."""
+    def by_id_statement(self) -> Any:
+        """``SELECT <columns> FROM <table> WHERE id = :id``, built once."""
+        found = getattr(self, "_by_id", None)
+        if found is None:
+            table = self.row_cls.__table__  # type: ignore[attr-defined]
+            found = self._by_id = select(table).where(table.c.id == bindparam("id"))
+        return found
+
+    def to_record(self, row: Any) -> R:
+        """A new record holding the values of ``row`` (a table row object or a result row)."""
         return self.record_cls(**{n: from_db(getattr(row, n)) for n in self.names})
 
     def snapshot(self, record: R) -> dict[str, Any]:
         """A deep copy of ``record``'s values, to tell later what changed."""
         return {n: copy_json(getattr(record, n)) for n in self.names}
-
-    def write_back(self, record: R, row: W, snapshot: dict[str, Any]) -> bool:
-        """Copy the fields of ``record`` changed since ``snapshot`` into ``row``; update the snapshot."""
-        changed = False
-        for n in self.names:
-            value = getattr(record, n)
-            if n == "id" or value == snapshot[n]:
-                continue
-            setattr(row, n, to_db(value))
-            snapshot[n] = copy_json(value)
-            changed = True
-        return changed
 
 
 MAPPERS: dict[type[Any], RecordMapper[Any, Any]] = {
@@ -187,8 +181,10 @@ MAPPERS: dict[type[Any], RecordMapper[Any, Any]] = {
 
 @dataclasses.dataclass
 class Tracked:
+    """A record handed out by a unit of work; its changes since ``snapshot`` are written with a
+    plain UPDATE of the changed columns."""
+
     record: Any
-    row: Any  # None for a record inserted by this unit of work and not loaded as a row since
     mapper: RecordMapper[Any, Any]
     snapshot: dict[str, Any]
 
@@ -209,20 +205,20 @@ class IdentityMap:
         return self._items.get((MAPPERS[record_cls].row_cls, key))
 
     def record_for(self, row: Any, mapper: RecordMapper[Any, Any]) -> Any:
-        """The record for ``row``: the one already handed out, or a new tracked one."""
-        key = (type(row), row.id)
+        """The record for ``row`` (a result row of ``mapper``'s table): the one already handed
+        out, or a new tracked one. A record handed out keeps its values (the database row cannot
+        have changed under the transaction's locks, and the engine's changes are in the record)."""
+        key = (mapper.row_cls, row.id)
         tracked = self._items.get(key)
         if tracked is None:
             record = mapper.to_record(row)
-            tracked = Tracked(record, row, mapper, mapper.snapshot(record))
+            tracked = Tracked(record, mapper, mapper.snapshot(record))
             self._items[key] = tracked
-        elif tracked.row is None:
-            tracked.row = row  # inserted here, now loaded: changes go through the row from now on
         return tracked.record
 
     def attach_inserted(self, record: Any, record_id: int, mapper: RecordMapper[Any, Any]) -> None:
         """Track ``record``, just inserted with a plain INSERT under ``record_id`` (no row object)."""
-        self._items[(mapper.row_cls, record_id)] = Tracked(record, None, mapper, mapper.snapshot(record))
+        self._items[(mapper.row_cls, record_id)] = Tracked(record, mapper, mapper.snapshot(record))
 
     def insert_later(self, record: Any, mapper: RecordMapper[Any, Any]) -> None:
         """Queue the INSERT of ``record`` for the next :meth:`write_back`."""
@@ -259,9 +255,6 @@ class IdentityMap:
             self._insert_pending(session, tables)
         for tracked in self._items.values():
             if tables is not None and tracked.mapper.table_name not in tables:
-                continue
-            if tracked.row is not None:
-                tracked.mapper.write_back(tracked.record, tracked.row, tracked.snapshot)
                 continue
             changes = tracked.mapper.changes(tracked.record, tracked.snapshot)
             if changes and session is not None:
@@ -303,7 +296,16 @@ class SqlRepository:
     def _records(self, record_cls: type[R], stmt: Select[Any]) -> list[R]:
         self._uow.sync(tables_read(stmt))
         mapper = MAPPERS[record_cls]
-        return [self._uow.identity.record_for(row, mapper) for row in self._session.scalars(stmt).all()]
+        return [self._uow.identity.record_for(row, mapper) for row in self._rows(stmt)]
+
+    def _rows(self, stmt: Any, parameters: dict[str, Any] | None = None) -> list[Any]:
+        """The result rows of ``stmt``, as plain rows: no ORM objects are built, tracked or
+        flushed for them (that cost more than the statement; records are tracked by the
+        :class:`IdentityMap`). Row objects the repositories added themselves are flushed first."""
+        session = self._session
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        return list(session.connection().execute(stmt, parameters).all())
 
     def _first(self, record_cls: type[R], stmt: Select[Any]) -> R | None:
         found = self._records(record_cls, stmt.limit(1))
@@ -315,8 +317,8 @@ class SqlRepository:
         if known is not None:
             return known  # type: ignore[no-any-return]
         self._uow.sync(frozenset((mapper.table_name,)))
-        row = self._session.get(mapper.row_cls, record_id)
-        return None if row is None else self._uow.identity.record_for(row, mapper)  # type: ignore[no-any-return]
+        rows = self._rows(mapper.by_id_statement(), {"id": record_id})
+        return self._uow.identity.record_for(rows[0], mapper) if rows else None  # type: ignore[no-any-return]
 
     def _insert(self, record: R) -> R:
         """INSERT ``record`` (its ``id`` set from the database) and track it.

@@ -117,8 +117,6 @@ class SqlOutboxRepository(SqlRepository):
         if won and tracked is not None:
             tracked.record.next_attempt_at = as_utc(until)
             tracked.snapshot["next_attempt_at"] = as_utc(until)
-            if tracked.row is not None:  # None: inserted by this unit of work, written by UPDATE
-                tracked.row.next_attempt_at = as_utc(until)
         return won
 
     # ------------------------------------------------------------------ leases of live workers
@@ -136,8 +134,6 @@ class SqlOutboxRepository(SqlRepository):
             if tracked is not None:
                 tracked.record.claimed_by = worker
                 tracked.snapshot["claimed_by"] = worker
-                if tracked.row is not None:
-                    tracked.row.claimed_by = worker
         return won
 
     def queued(
@@ -221,8 +217,6 @@ class SqlOutboxRepository(SqlRepository):
             for name, value in (("next_attempt_at", lease), ("claimed_by", worker)):
                 setattr(tracked.record, name, value)
                 tracked.snapshot[name] = value
-                if tracked.row is not None:
-                    setattr(tracked.row, name, value)
         return won
 
     def get_many(self, item_ids: Iterable[int]) -> dict[int, OutboxItem]:
