@@ -217,6 +217,14 @@ class SemanticMatcher:
         except EncoderUnavailable as exc:
             self._fail(exc)
 
+    def is_prepared(self, text: str) -> bool:
+        """Whether :meth:`prepare` has nothing to do for ``text``: no model in use, or its vector
+        is cached (a phrasing, or a question seen recently)."""
+        if self.cache is None or self.unavailable is not None or self._matrix.size == 0:
+            return True
+        norm = normalize((text or "")[:MAX_QUERY_CHARS])
+        return not norm or self.cache.known(norm) is not None
+
     def like(self, entries: Sequence[FaqEntry]) -> SemanticMatcher:
         """A matcher of the same kind (same encoder and caches, same thresholds) on ``entries``."""
         cache = self.cache if self.unavailable is None else None

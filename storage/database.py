@@ -23,17 +23,18 @@ import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# alembic is imported where migrations are looked at, not here: it costs a fifth of a second,
+# and every command imports this module (``helpdesk --help`` must start fast).
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -105,6 +106,8 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     if connection is not None:
@@ -124,6 +127,8 @@ def upgrade(url: str | URL | Engine, revision: str = "heads") -> None:
             if connection.dialect.name == "postgresql":
                 # Workers starting together: one migrates, the others wait and find it done.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            from alembic import command
+
             command.upgrade(_config(connection), revision)
     finally:
         if engine is not url:
@@ -164,6 +169,8 @@ def current_heads(url: str | URL | Engine) -> tuple[str, ...]:
     engine = url if isinstance(url, Engine) else make_engine(url)
     try:
         with engine.connect() as connection:
+            from alembic.runtime.migration import MigrationContext
+
             heads = MigrationContext.configure(connection).get_current_heads()
             connection.rollback()
     finally:
@@ -180,6 +187,8 @@ def current_revision(url: str | URL | Engine) -> str | None:
 
 def head_revisions() -> tuple[str, ...]:
     """The newest revision of every migration branch shipped with the code."""
+    from alembic.script import ScriptDirectory
+
     return tuple(sorted(ScriptDirectory.from_config(_config()).get_heads()))
 
 
@@ -189,6 +198,9 @@ def schema_differences(url: str | URL | Engine) -> list[Any]:
     engine = url if isinstance(url, Engine) else make_engine(url)
     try:
         with engine.connect() as connection:
+            from alembic.autogenerate import compare_metadata
+            from alembic.runtime.migration import MigrationContext
+
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, all_metadata())
             connection.rollback()

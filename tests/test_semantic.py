@@ -279,3 +279,17 @@ def test_an_entry_whose_phrasings_agree_beats_one_loosely_worded_phrasing() -> N
         blend=replace(blended.blend, centroid_weight=0.0),
     )
     assert closest_only.rank("quartz")[0].entry_id == "loose"
+
+
+def test_a_question_needs_preparing_only_until_its_vector_is_cached() -> None:
+    encoder = CountingEncoder(MODEL)  # type: ignore[arg-type]
+    semantic = SemanticMatcher(EmbeddingCache(encoder), own_faq(4), default_lang="id")  # type: ignore[arg-type]
+    question = "printer di lantai tiga macet terus"
+    assert not semantic.is_prepared(question)
+    semantic.prepare(question)
+    encoded = len(encoder.texts)
+    assert semantic.is_prepared(question) and semantic.is_prepared("  PRINTER di lantai tiga macet terus ")
+    semantic.match(question)
+    assert len(encoder.texts) == encoded  # the match found the vector prepared
+    assert semantic.is_prepared("")  # nothing to encode
+    assert SemanticMatcher(None, own_faq(4)).is_prepared(question)  # no model: nothing ahead

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import typer
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.ports import UnitOfWorkFactory
 
 
 def load_settings() -> Settings:
@@ -14,3 +20,13 @@ def load_settings() -> Settings:
     except Exception as error:  # pydantic's message names the bad setting
         typer.echo(f"Invalid settings: {error}", err=True)
         raise typer.Exit(2) from error
+
+
+def prepare_database(
+    settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> UnitOfWorkFactory:
+    """:func:`bot.app.prepare_database`, imported when a command runs: the composition root
+    imports every adapter, and ``helpdesk --help`` must not wait for them."""
+    from bot.app import prepare_database as prepare
+
+    return prepare(settings, progress)

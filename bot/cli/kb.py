@@ -17,8 +17,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from bot.app import prepare_database
 from bot.cli.common import load_settings as _settings
+from bot.cli.common import prepare_database
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.records import FaqVersion, TicketStatus
 from bot.core.types import FaqEntry

@@ -8,8 +8,8 @@ import logging
 
 import typer
 
-from bot.app import platform_channels, prepare_database, run_channels, run_console, workers_refusal
 from bot.cli.common import load_settings as _settings
+from bot.cli.common import prepare_database
 from bot.cli.kb import kb_app
 from bot.cli.privacy import privacy_app
 from bot.cli.report import register_report_commands
@@ -43,6 +43,8 @@ def run(
     ),
 ) -> None:
     """Start every configured channel plus the background jobs (console chat when no tokens are set)."""
+    from bot.app import platform_channels, run_channels, run_console, workers_refusal
+
     _logging(verbose)
     settings = _settings()
     channels = platform_channels(settings)
@@ -80,6 +82,8 @@ def chat(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Chat with the helpdesk in this terminal, as a user."""
+    from bot.app import run_console
+
     _logging(verbose)
     asyncio.run(run_console(_settings(), user or getpass.getuser(), desk=False))
 
@@ -90,6 +94,8 @@ def desk(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Work tickets in this terminal, as a specialist (new tickets appear here)."""
+    from bot.app import run_console
+
     _logging(verbose)
     asyncio.run(run_console(_settings(), name or getpass.getuser(), desk=True))
 

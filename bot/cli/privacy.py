@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from bot.app import SystemClock, assemble_engine, engine_config, prepare_database
 from bot.cli.common import load_settings as _settings
+from bot.cli.common import prepare_database
 from bot.conversation import privacy
 from bot.core.types import UserRef
 from bot.engine.turn import Turn
@@ -33,6 +33,8 @@ def export(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the JSON here instead of printing it."),
 ) -> None:
     """Everything stored about a person, as JSON (audited)."""
+    from bot.app import SystemClock
+
     who = _person(person)
     factory = prepare_database(_settings())
     with factory() as uow:
@@ -52,7 +54,8 @@ def forget(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Erase a person's name, texts and chats; open tickets are closed with a note to the desk (audited)."""
-    from knowledge_base.matcher import FaqMatcher  # loaded only when needed: --help stays quick
+    from bot.app import SystemClock, assemble_engine, engine_config  # here: --help stays quick
+    from knowledge_base.matcher import FaqMatcher
 
     who = _person(person)
     if not yes and not typer.confirm(f"Erase every text and the name of {who.key}? This cannot be undone"):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from bot.app import prepare_database
 from bot.cli.common import load_settings as _settings
+from bot.cli.common import prepare_database
 from bot.core.ports import UnitOfWorkFactory
 from bot.reports.chart import render_png
 from bot.reports.demo_data import fill_demo_data

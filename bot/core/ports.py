@@ -134,6 +134,9 @@ class CalibratingFinder(AnswerFinder, Protocol):
         """Do the costly part of matching ``text`` ahead (off the event loop, outside any
         transaction); :meth:`match` then finds it done."""
 
+    def is_prepared(self, text: str) -> bool:
+        """Whether :meth:`prepare` would have nothing to do for ``text`` (cheap; on the loop)."""
+
 
 class EmbeddingStore(Protocol):
     """Phrasing embeddings kept in the database, keyed by model id and text key (a hash of the

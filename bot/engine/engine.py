@@ -125,9 +125,12 @@ class HelpdeskEngine:
         async with self._conversations.hold(key):
             # The FAQ reload (which may encode edited phrasings) and the question's embedding run
             # in a worker thread, before the transaction: neither the loop nor the database waits.
-            await asyncio.to_thread(self.faq.refresh)
-            if isinstance(event, InboundMessage) and event.text and not event.command:
-                await asyncio.to_thread(self.faq.prepare, event.text)
+            # (When neither has anything to do, as for most events, no thread is asked.)
+            if self.faq.refresh_due():
+                await asyncio.to_thread(self.faq.refresh)
+            question = event.text if isinstance(event, InboundMessage) and not event.command else ""
+            if question and not self.faq.prepared(question):
+                await asyncio.to_thread(self.faq.prepare, question)
             # Look the sender's role up before the transaction: a desk-membership check may wait
             # on the platform's API, and no database transaction should stay open meanwhile.
             roles = (

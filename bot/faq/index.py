@@ -195,6 +195,15 @@ class FaqIndex:
         if isinstance(self._finder, CalibratingFinder):
             self._finder.prepare(text)
 
+    def prepared(self, text: str) -> bool:
+        """Whether :meth:`prepare` has nothing to do for ``text`` (cheap: the engine asks on the
+        event loop and skips the worker thread then)."""
+        return not isinstance(self._finder, CalibratingFinder) or self._finder.is_prepared(text)
+
+    def refresh_due(self) -> bool:
+        """Whether :meth:`refresh` would look at the database now (cheap, as :meth:`prepared`)."""
+        return self._monotonic() - self._checked_at >= self._refresh_seconds
+
     def invalidate(self) -> None:
         """Make the next :meth:`refresh` look at the database whatever the interval (after an edit)."""
         self._checked_at = float("-inf")

@@ -158,7 +158,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "thanks_rating": "Thank you for your feedback!",
     "describe_problem": (
         "I'd like to help! Could you describe the problem in a sentence, for example "
-        "\"Outlook on my laptop won't open since this morning\"?"
+        '"Outlook on my laptop won\'t open since this morning"?'
     ),
     "no_answer": "I'm sorry, I don't have a reliable answer for that, so I'll bring in a specialist.",
     # triage

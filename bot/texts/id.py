@@ -154,7 +154,7 @@ TEXTS: dict[str, str | Callable[..., str]] = {
     "thanks_rating": "Terima kasih atas masukan Anda!",
     "describe_problem": (
         "Saya siap membantu! Boleh ceritakan masalahnya dalam satu kalimat, misalnya "
-        "\"Outlook di laptop saya tidak bisa dibuka sejak pagi\"?"
+        '"Outlook di laptop saya tidak bisa dibuka sejak pagi"?'
     ),
     "no_answer": "Mohon maaf, saya belum punya jawaban yang pasti untuk itu, jadi saya akan melibatkan spesialis.",
     "triage_intro": "Mohon maaf atas kendalanya. Beberapa pertanyaan singkat agar spesialis bisa membantu lebih cepat:",
