@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
@@ -148,6 +149,15 @@ class RecordMapper(Generic[R, W]):
             snapshot[n] = copy_json(value)
         return found
 
+    def update_statement(self) -> Any:
+        """``UPDATE <table> SET ... WHERE id = :record_id``, built once; the columns set are those
+        of the parameters it runs with."""
+        found = getattr(self, "_update", None)
+        if found is None:
+            table = self.row_cls.__table__  # type: ignore[attr-defined]
+            found = self._update = update(table).where(table.c.id == bindparam("record_id"))
+        return found
+
     def by_id_statement(self) -> Any:
         """``SELECT <columns> FROM <table> WHERE id = :id``, built once."""
         found = getattr(self, "_by_id", None)
@@ -258,8 +268,10 @@ class IdentityMap:
                 continue
             changes = tracked.mapper.changes(tracked.record, tracked.snapshot)
             if changes and session is not None:
-                table = tracked.mapper.row_cls.__table__
-                session.execute(update(table).where(table.c.id == tracked.record.id).values(**changes))
+                # One statement per table, built once: the SET list follows the parameters given.
+                session.execute(
+                    tracked.mapper.update_statement(), {**changes, "record_id": tracked.record.id}
+                )
 
     def clear(self) -> None:
         self._items.clear()
@@ -281,6 +293,20 @@ def tables_read(stmt: Any) -> frozenset[str]:
     return frozenset(
         t.name for t in find_tables(stmt, check_columns=True, include_aliases=True) if hasattr(t, "name")
     )
+
+
+# Statements of the hot path, built once with their parameters left as binds (see
+# SqlRepository._records_of): building a SELECT and finding the tables it reads cost more than
+# running it, and a statement built once also keeps its compiled form's cache key.
+_PREPARED: dict[str, tuple[Any, frozenset[str]]] = {}
+
+
+def _prepared(name: str, build: Callable[[], Any]) -> tuple[Any, frozenset[str]]:
+    found = _PREPARED.get(name)
+    if found is None:
+        stmt = build()
+        found = _PREPARED[name] = (stmt, tables_read(stmt))
+    return found
 
 
 class SqlRepository:
@@ -306,6 +332,23 @@ class SqlRepository:
         if session.new or session.dirty or session.deleted:
             session.flush()
         return list(session.connection().execute(stmt, parameters).all())
+
+    def _records_of(
+        self, record_cls: type[R], name: str, build: Callable[[], Any], **parameters: Any
+    ) -> list[R]:
+        """The records of the statement ``build()`` returns, built once per ``name`` with
+        ``bindparam`` placeholders for ``parameters`` (``expanding=True`` for a list)."""
+        stmt, tables = _prepared(name, build)
+        self._uow.sync(tables)
+        mapper = MAPPERS[record_cls]
+        return [self._uow.identity.record_for(row, mapper) for row in self._rows(stmt, parameters)]
+
+    def _first_of(
+        self, record_cls: type[R], name: str, build: Callable[[], Any], **parameters: Any
+    ) -> R | None:
+        """The first record of :meth:`_records_of`'s statement."""
+        found = self._records_of(record_cls, name, lambda: build().limit(1), **parameters)
+        return found[0] if found else None
 
     def _first(self, record_cls: type[R], stmt: Select[Any]) -> R | None:
         found = self._records(record_cls, stmt.limit(1))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import ColumnElement
@@ -224,7 +225,7 @@ class SqlOutboxRepository(SqlRepository):
         ids = sorted(set(item_ids))
         if not ids:
             return {}
-        found = self._records(OutboxItem, select(OutboxRow).where(col(OutboxRow.id).in_(ids)))
+        found = self._records_of(OutboxItem, "outbox.get_many", _items_statement, ids=ids)
         return {item.id: item for item in found if item.id is not None}
 
     def renew(self, item_ids: Iterable[int], worker: str, until: datetime) -> int:
@@ -307,9 +308,8 @@ class SqlOutboxRepository(SqlRepository):
         ids = sorted(set(item_ids))
         if not ids:
             return {}
-        query = select(DeliveryAttemptRow).where(col(DeliveryAttemptRow.outbox_id).in_(ids))
         found: dict[int, list[DeliveryAttempt]] = {}
-        for attempt in self._records(DeliveryAttempt, query.order_by(col(DeliveryAttemptRow.attempt))):
+        for attempt in self._records_of(DeliveryAttempt, "outbox.attempts_of", _attempts_statement, ids=ids):
             found.setdefault(attempt.outbox_id, []).append(attempt)
         return found
 
@@ -413,3 +413,17 @@ class SqlOutboxRepository(SqlRepository):
             .execution_options(synchronize_session=False)
         )
         return int(self._session.execute(stmt).rowcount) == 1  # type: ignore[attr-defined]
+
+
+def _items_statement() -> Any:
+    table = OutboxRow.__table__  # type: ignore[attr-defined]
+    return select_columns(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _attempts_statement() -> Any:
+    table = DeliveryAttemptRow.__table__  # type: ignore[attr-defined]
+    return (
+        select_columns(table)
+        .where(table.c.outbox_id.in_(bindparam("ids", expanding=True)))
+        .order_by(table.c.attempt)
+    )
