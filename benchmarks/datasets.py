@@ -40,6 +40,8 @@ class Dataset:
     queries: list[tuple[str, str]]
     note: str = ""
     extra: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    out_of_scope: list[str] = field(default_factory=list)
+    """Out-of-scope training questions (never queries), given to the semantic matcher."""
 
     @property
     def phrasings(self) -> int:
@@ -85,7 +87,15 @@ def load_clinc150(root: Path, per_intent: int | None = None) -> Dataset:
     entries = entries_from_pairs(((t, i) for t, i in data["train"]), "en", limit=per_intent)
     queries = [(t, i) for t, i in data["val"]] + [(t, ESCALATE) for t, _ in data["oos_val"]]
     name = "clinc150" if per_intent is None else f"clinc150-{per_intent}"
-    return Dataset(name, "en", entries, queries, "KB = train; queries = val + oos_val")
+    out_of_scope = [t for t, _ in data["oos_train"]]
+    return Dataset(
+        name,
+        "en",
+        entries,
+        queries,
+        "KB = train; queries = val + oos_val; out-of-scope examples = oos_train",
+        out_of_scope=out_of_scope,
+    )
 
 
 def _split_holdout(
@@ -122,7 +132,8 @@ def load_banking77(root: Path) -> Dataset:
 
 
 def load_banking77_oos(root: Path) -> Dataset:
-    """BANKING77-OOS: KB = train (50 intents); queries = valid + id-oos/valid + ood-oos/valid."""
+    """BANKING77-OOS: KB = train (50 intents); queries = valid + id-oos/valid + ood-oos/valid;
+    out-of-scope examples = id-oos/train."""
     base = root / "banking77-oos"
     entries = entries_from_pairs(_seq_pairs(base / "train"), "en")
     queries = _seq_pairs(base / "valid")
@@ -133,8 +144,9 @@ def load_banking77_oos(root: Path) -> Dataset:
         "en",
         entries,
         queries + id_oos + ood_oos,
-        "KB = train; queries = valid + id-oos/valid + ood-oos/valid",
+        "KB = train; queries = valid + id-oos/valid + ood-oos/valid; out-of-scope examples = id-oos/train",
         extra={"id-oos": id_oos, "ood-oos": ood_oos},
+        out_of_scope=[t for t, _ in _seq_pairs(base / "id-oos" / "train")],
     )
 
 

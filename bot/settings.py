@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     helpdesk_note_prefix: str = Field(default="!", alias="HELPDESK_NOTE_PREFIX")
     helpdesk_faq_path: str = Field(default="", alias="HELPDESK_FAQ_PATH")
     helpdesk_matcher: str = Field(default="semantic", alias="HELPDESK_MATCHER")
+    helpdesk_out_of_scope_path: str = Field(default="", alias="HELPDESK_OUT_OF_SCOPE_PATH")
     helpdesk_matcher_threads: int = Field(default=1, alias="HELPDESK_MATCHER_THREADS")
     helpdesk_feedback_window_minutes: int = Field(default=60, alias="HELPDESK_FEEDBACK_WINDOW_MINUTES")
     # First-response targets in minutes per priority, used to tell users what to expect.

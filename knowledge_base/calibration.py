@@ -37,6 +37,11 @@ reaches ``clarify`` are answered: whether to escalate rests on the score alone. 
 odds keep their resolution where the blended score saturates, which is what lets a knowledge base
 with many near-duplicate "related but not covered" questions (BANKING77-OOS) answer its clear
 cases instead of offering choices for almost everything.
+
+A matcher given known out-of-scope questions (:class:`knowledge_base.semantic.SemanticMatcher`'s
+``out_of_scope``) marks a ranking whose closest out-of-scope question scores at least as high as
+its best entry: such a question is escalated under any thresholds, and the confidence may weigh
+the best entry's lead over that question (``oos_lead``).
 """
 
 from __future__ import annotations
@@ -48,13 +53,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.core.types import Candidate, MatchThresholds
-from knowledge_base.confidence import decision_features
+from knowledge_base.confidence import decision_features, ruled_out
 
 ESCALATE = "escalate"
 
 MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
 
-CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "semantic")
+CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "semantic", "oos_lead")
 """Decision features a fitted confidence may weigh (see :func:`knowledge_base.matcher.decision_features`)."""
 
 MIN_CLASS_ITEMS = 8
@@ -165,7 +170,8 @@ class Calibration:
 @dataclass(frozen=True, slots=True)
 class RankedItems:
     """Precomputed ranking of every labelled item: decision features, and where the expected entry
-    placed. ``features`` has one column per :data:`CONFIDENCE_FEATURES` name."""
+    placed. ``features`` has one column per :data:`CONFIDENCE_FEATURES` name; ``ruled_out``: a
+    known out-of-scope question scored at least as high as the best candidate (always escalated)."""
 
     s1: np.ndarray
     s2: np.ndarray
@@ -173,6 +179,7 @@ class RankedItems:
     in_scope: np.ndarray
     top1: np.ndarray
     top3: np.ndarray
+    ruled_out: np.ndarray
 
     def subset(self, index: np.ndarray) -> RankedItems:
         """The same for the items at ``index``."""
@@ -183,6 +190,7 @@ class RankedItems:
             self.in_scope[index],
             self.top1[index],
             self.top3[index],
+            self.ruled_out[index],
         )
 
 
@@ -220,6 +228,7 @@ def ranked_from(ranked: Sequence[Sequence[Candidate]], expected: Sequence[str]) 
         in_scope=np.array([e != ESCALATE for e in expected], dtype=bool),
         top1=np.array([bool(c) and c[0].entry_id == e for c, e in zip(ranked, expected, strict=True)]),
         top3=np.array([any(x.entry_id == e for x in c[:3]) for c, e in zip(ranked, expected, strict=True)]),
+        ruled_out=np.array([ruled_out(c) for c in ranked], dtype=bool),
     )
 
 
@@ -238,7 +247,7 @@ def _answer_values(r: RankedItems, t: MatchThresholds) -> np.ndarray:
 
 def _outcomes(r: RankedItems, t: MatchThresholds) -> dict[str, np.ndarray]:
     """Decisions for every item, with the same rule as ``FaqMatcher.decide``."""
-    has = r.s1 > 0
+    has = (r.s1 > 0) & ~r.ruled_out
     ans = has & (_answer_values(r, t) >= t.answer) & (r.s1 - r.s2 >= t.margin)
     if t.weights:
         ans &= r.s1 >= t.clarify
@@ -289,7 +298,7 @@ def _search(
     is never below the clarify threshold (the original search's rule).
     """
     values = _confidence(r, weights) if weights else r.s1
-    has = r.s1 > 0
+    has = (r.s1 > 0) & ~r.ruled_out
     lead = r.s1 - r.s2
     good = r.in_scope & r.top1
     clarify_cost, escalate_cost = _costs(r)
@@ -342,11 +351,13 @@ def fit_confidence(r: RankedItems, l2: float = 1.0) -> dict[str, float]:
     A feature whose weight comes out negative is dropped and the rest refitted. Empty when there are
     fewer than :data:`MIN_CLASS_ITEMS` right or not-right items.
     """
+    r = r.subset(np.flatnonzero(~r.ruled_out))  # escalated whatever the confidence says
     y = (r.in_scope & r.top1 & (r.s1 > 0)).astype(np.float64)
     positives = int(y.sum())
     if positives < MIN_CLASS_ITEMS or y.size - positives < MIN_CLASS_ITEMS:
         return {}
-    names = list(CONFIDENCE_FEATURES)
+    spread = r.features.std(axis=0) if r.features.size else np.zeros(len(CONFIDENCE_FEATURES))
+    names = [n for j, n in enumerate(CONFIDENCE_FEATURES) if spread[j] > 0]  # constant: no signal
     while names:
         cols = [CONFIDENCE_FEATURES.index(n) for n in names]
         x = r.features[:, cols]

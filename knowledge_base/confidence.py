@@ -8,8 +8,12 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.types import Candidate
 
-DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover", "semantic")
+DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover", "semantic", "oos_lead")
 """Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
+
+OUT_OF_SCOPE = "out_of_scope"
+"""The component of a best candidate that holds the score of the closest known out-of-scope
+question (when the matcher has such examples, see :class:`knowledge_base.semantic.SemanticMatcher`)."""
 
 ODDS_LIMIT = 30.0
 """``odds`` (log10) is clipped to +-this."""
@@ -19,7 +23,9 @@ def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
     """The decision features of a ranking (best first), all on the scale ``--explain`` shows.
 
     ``score``: the best score; ``margin``: its lead over the runner-up; ``odds``, ``fuzzy``,
-    ``cover`` and ``semantic``: those components of the best candidate (0 when a ranking lacks them).
+    ``cover`` and ``semantic``: those components of the best candidate (0 when a ranking lacks them);
+    ``oos_lead``: the best score's lead over the closest known out-of-scope question (0 without
+    such examples).
     """
     if not candidates:
         return dict.fromkeys(DECISION_FEATURES, 0.0)
@@ -33,7 +39,17 @@ def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
         "fuzzy": float(parts.get("fuzzy", 0.0)),
         "cover": float(parts.get("cover", 0.0)),
         "semantic": float(parts.get("semantic", 0.0)),
+        "oos_lead": best.score - float(parts[OUT_OF_SCOPE]) if OUT_OF_SCOPE in parts else 0.0,
     }
+
+
+def ruled_out(candidates: Sequence[Candidate]) -> bool:
+    """Whether a known out-of-scope question scores at least as high as the best candidate (the
+    question is then escalated, whatever the thresholds)."""
+    if not candidates:
+        return False
+    parts = dict(candidates[0].components)
+    return OUT_OF_SCOPE in parts and float(parts[OUT_OF_SCOPE]) >= candidates[0].score
 
 
 def confidence(features: Mapping[str, float], weights: Mapping[str, float]) -> float:

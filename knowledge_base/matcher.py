@@ -45,7 +45,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.language import detect_language
 from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
-from knowledge_base.confidence import ODDS_LIMIT, confidence, decision_features
+from knowledge_base.confidence import ODDS_LIMIT, confidence, decision_features, ruled_out
 from knowledge_base.features import TermFeatures, Vocabulary, char_terms, index_ranges, word_terms
 from knowledge_base.normalize import normalize
 
@@ -404,6 +404,8 @@ class FaqMatcher:
             return Decision.ESCALATE
         best = candidates[0].score
         runner = candidates[1].score if len(candidates) > 1 else 0.0
+        if ruled_out(candidates):
+            return Decision.ESCALATE
         if t.weights:
             sure = confidence(decision_features(candidates), t.weights)
             if sure >= t.answer and best - runner >= t.margin and best >= t.clarify:

@@ -21,6 +21,14 @@ The model is asked only for texts it has not seen: phrasing vectors come from th
 :class:`~knowledge_base.embeddings.EmbeddingCache` (memory, then the database), and a question
 whose normalised text equals a phrasing or a recent question reuses that vector.
 
+Known **out-of-scope questions** (``out_of_scope``: questions people asked that the FAQ does not
+answer, e.g. a dataset's out-of-scope training questions or what specialists handled) are indexed
+as one more, hidden entry. It is never a candidate; its score is attached to the best candidate as
+the ``out_of_scope`` component, and a question closer to it than to any entry is escalated (see
+:func:`knowledge_base.confidence.ruled_out`). Questions about neighbouring topics the FAQ leaves
+out, which score like covered ones, are what these examples catch (BANKING77-OOS: out-of-scope F1
+0.78 -> 0.87 with its out-of-scope training questions).
+
 When the model cannot be loaded, the matcher says so once in the log and keeps working on the
 lexical score alone (:attr:`SemanticMatcher.kind` is then ``lexical``).
 """
@@ -36,6 +44,7 @@ import numpy as np
 from bot.core.language import detect_language
 from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
 from knowledge_base.calibration import Calibration
+from knowledge_base.confidence import OUT_OF_SCOPE
 from knowledge_base.embeddings import EmbeddingCache, Progress
 from knowledge_base.encoders.port import EncoderUnavailable
 from knowledge_base.matcher import MAX_CANDIDATES, MAX_QUERY_CHARS, FaqMatcher, ScoreWeights, result_for
@@ -43,6 +52,9 @@ from knowledge_base.normalize import normalize
 from knowledge_base.self_calibration import SelfCalibrationPlan, self_calibrate
 
 log = logging.getLogger(__name__)
+
+OUT_OF_SCOPE_ID = "\x00out-of-scope"
+"""Id of the hidden entry that holds the known out-of-scope questions (no FAQ id can look like it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +76,8 @@ class SemanticMatcher:
     """Lexical and semantic matching blended (implements :class:`bot.core.ports.AnswerFinder`).
 
     ``cache`` holds the encoder and its caches; ``None`` (or a model that fails to load) leaves
-    only the lexical score. The interface is :class:`~knowledge_base.matcher.FaqMatcher`'s.
+    only the lexical score. ``out_of_scope``: known questions the FAQ does not answer (see the
+    module doc). The interface is :class:`~knowledge_base.matcher.FaqMatcher`'s.
     """
 
     def __init__(
@@ -76,8 +89,11 @@ class SemanticMatcher:
         weights: ScoreWeights | None = None,
         blend: BlendWeights | None = None,
         progress: Progress | None = None,
+        out_of_scope: Sequence[str] = (),
     ) -> None:
         self.lexical = FaqMatcher(default_lang=default_lang, weights=weights)
+        self.out_of_scope = tuple(t for t in out_of_scope if t.strip())
+        self._entries: tuple[FaqEntry, ...] = ()
         self.cache = cache
         self.blend = blend or BlendWeights()
         self.unavailable: str | None = None if cache is not None else "HELPDESK_MATCHER=lexical"
@@ -104,7 +120,7 @@ class SemanticMatcher:
     @property
     def entries(self) -> tuple[FaqEntry, ...]:
         """The entries the matcher was built from."""
-        return self.lexical.entries
+        return self._entries
 
     @property
     def size(self) -> int:
@@ -130,7 +146,14 @@ class SemanticMatcher:
         progress: Progress | None = None,
     ) -> None:
         """Index ``entries``; only phrasings never encoded before go to the model."""
-        self.lexical.rebuild(entries, thresholds)
+        self._entries = tuple(entries)
+        indexed = list(entries)
+        if self.out_of_scope and entries:
+            lang = self.default_lang
+            indexed.append(
+                FaqEntry(id=OUT_OF_SCOPE_ID, category="other", questions={lang: self.out_of_scope}, answer={})
+            )
+        self.lexical.rebuild(indexed, thresholds)
         texts = self.lexical.phrasing_texts()
         if self.cache is None or self.unavailable is not None:
             return
@@ -140,7 +163,7 @@ class SemanticMatcher:
             self._fail(exc)
             return
         self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        self._centroids = _centroids(self._matrix, self.lexical.entry_index(), len(self.entries))
+        self._centroids = _centroids(self._matrix, self.lexical.entry_index(), len(indexed))
         self.cache.forget_unused(texts)
 
     def _fail(self, exc: Exception) -> None:
@@ -159,16 +182,22 @@ class SemanticMatcher:
 
     def rank_normalized(self, norm: str, lang: str) -> list[Candidate]:
         """Every scored candidate for the normalised text ``norm``, best first."""
+        return _set_aside_out_of_scope(self._ranked(norm, lang))
+
+    def _ranked(self, norm: str, lang: str) -> list[Candidate]:
         sem = self._semantic_scores(norm)
         if sem is None:
             return self.lexical.score_entries(norm, lang)
         top = min(self.blend.semantic_top, sem.size)
         best_sem = np.argpartition(-sem, top - 1)[:top] if top < sem.size else np.arange(sem.size)
+        indexed = self.lexical.entries
+        if self.out_of_scope and indexed[-1].id == OUT_OF_SCOPE_ID:  # always scored
+            best_sem = np.union1d(best_sem, [len(indexed) - 1])
         lexical = self.lexical.score_entries(norm, lang, include=best_sem)
-        index = {entry.id: i for i, entry in enumerate(self.entries)}
+        index = {entry.id: i for i, entry in enumerate(indexed)}
         seen = {c.entry_id for c in lexical}
         for e in best_sem:  # entries the lexical side cannot score at all (no shared feature)
-            entry_id = self.entries[int(e)].id
+            entry_id = indexed[int(e)].id
             if entry_id not in seen:
                 lexical.append(Candidate(entry_id, 0.0, ()))
         w = self.blend.semantic_weight
@@ -195,7 +224,7 @@ class SemanticMatcher:
                 return None
         sims = self._matrix @ query
         rows = self.lexical.entry_index()
-        n_entries = len(self.entries)
+        n_entries = len(self.lexical.entries)
         best = np.full(n_entries, -1.0, dtype=np.float64)
         np.maximum.at(best, rows, sims.astype(np.float64))
         b = self.blend
@@ -229,7 +258,13 @@ class SemanticMatcher:
         """A matcher of the same kind (same encoder and caches, same thresholds) on ``entries``."""
         cache = self.cache if self.unavailable is None else None
         other = SemanticMatcher(
-            cache, entries, self.thresholds, self.default_lang, self.lexical.weights, self.blend
+            cache,
+            entries,
+            self.thresholds,
+            self.default_lang,
+            self.lexical.weights,
+            self.blend,
+            out_of_scope=self.out_of_scope,
         )
         if cache is None:
             other.unavailable = self.unavailable
@@ -279,6 +314,17 @@ class SemanticMatcher:
             return MatchResult(raw, norm, language, Decision.ESCALATE, ())
         cands = self.rank_normalized(norm, language)[:MAX_CANDIDATES]
         return result_for(self, raw, norm, language, cands)
+
+
+def _set_aside_out_of_scope(ranked: list[Candidate]) -> list[Candidate]:
+    """``ranked`` without the hidden out-of-scope entry, whose score (0 when it was not scored)
+    the best candidate carries as its ``out_of_scope`` component."""
+    hidden = next((c for c in ranked if c.entry_id == OUT_OF_SCOPE_ID), None)
+    out = [c for c in ranked if c.entry_id != OUT_OF_SCOPE_ID] if hidden is not None else ranked
+    if hidden is None or not out:
+        return out
+    best = out[0]
+    return [Candidate(best.entry_id, best.score, (*best.components, (OUT_OF_SCOPE, hidden.score))), *out[1:]]
 
 
 def _centroids(matrix: np.ndarray, rows: np.ndarray, n_entries: int) -> np.ndarray:

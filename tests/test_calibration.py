@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.types import Decision, MatchThresholds
+from bot.core.types import Candidate, Decision, MatchThresholds
 from knowledge_base.calibration import (
     CONFIDENCE_FEATURES,
     calibrate,
@@ -14,8 +14,9 @@ from knowledge_base.calibration import (
     fit_confidence,
     format_confidence,
     rank_labelled,
+    ranked_from,
 )
-from knowledge_base.confidence import confidence, decision_features
+from knowledge_base.confidence import confidence, decision_features, ruled_out
 from knowledge_base.labelled import LabelledFileError, load_labelled
 from knowledge_base.matcher import FaqMatcher
 from tests.test_matcher import FAQ
@@ -193,3 +194,21 @@ def test_stored_thresholds_round_trip() -> None:
     t = MatchThresholds(answer=61.0, margin=2.0, clarify=30.0, weights={"bias": -3.0, "odds": 0.5})
     stored = json.loads(json.dumps(dataclasses.asdict(t)))
     assert MatchThresholds(**stored) == t
+
+
+def test_a_ranking_closer_to_a_known_out_of_scope_question_is_escalated_under_any_thresholds() -> None:
+    """Calibration counts such a ranking as escalated, as the matcher decides it, and the answer
+    confidence may weigh the best entry's lead over the known example."""
+
+    near = [Candidate("vpn", 80.0, (("out_of_scope", 85.0),)), Candidate("wifi", 40.0, ())]
+    clear = [Candidate("vpn", 80.0, (("out_of_scope", 50.0),)), Candidate("wifi", 40.0, ())]
+    assert ruled_out(near) and not ruled_out(clear) and not ruled_out([])
+    assert decision_features(clear)["oos_lead"] == 30.0
+    assert decision_features(clear[1:])["oos_lead"] == 0.0  # no examples: no lead
+    matcher = FaqMatcher([])
+    loose = MatchThresholds(answer=0.0, margin=0.0, clarify=0.0)
+    assert matcher.decide(near, loose) is Decision.ESCALATE
+    assert matcher.decide(clear, loose) is Decision.ANSWER
+    items = ranked_from([near, clear], ["escalate", "vpn"])
+    cal = evaluate(matcher, [("", "escalate"), ("", "vpn")], loose, _ranked=items)
+    assert cal.oos_recall == 1.0 and cal.answered_correct_rate == 1.0 and cal.wrong_answer_rate == 0.0

@@ -20,6 +20,7 @@ from knowledge_base.faq_file import (
     load_faq_file,
     load_faq_path,
     load_faq_text,
+    load_out_of_scope_path,
     save_faq_file,
     validate_entry,
 )
@@ -641,3 +642,33 @@ def test_validate_entry() -> None:
     assert any("not kebab-case" in p for p in problems)
     assert any("unknown category" in p for p in problems)
     assert "answer in 'id' but no questions in 'id'" in problems
+
+
+def test_out_of_scope_questions_are_read_one_per_line(tmp_path: Path) -> None:
+    listed = tmp_path / "not-covered.txt"
+    listed.write_bytes(
+        "\ufeff# what the FAQ does not answer\n\nlampu proyektor  mati\r\n".encode()
+        + b"LAMPU proyektor mati\nmeja saya goyang\n"
+    )
+    assert load_out_of_scope_path(listed) == ("lampu proyektor mati", "meja saya goyang")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\x00\x01binary", "binary file"),
+        (b"# only a comment\n\n", "lists no questions"),
+        (b"caf\xe9 broken", "not UTF-8"),
+        (("x" * (MAX_PHRASING_CHARS + 1)).encode() + b"\nfine question\n", "the limit is"),
+    ],
+)
+def test_a_bad_out_of_scope_file_is_refused_with_the_reason(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    listed = tmp_path / "not-covered.txt"
+    listed.write_bytes(content)
+    with pytest.raises(FaqFileErrors) as caught:
+        load_out_of_scope_path(listed)
+    assert problem in str(caught.value)
+    with pytest.raises(FaqFileErrors, match="cannot read"):
+        load_out_of_scope_path(tmp_path / "missing.txt")

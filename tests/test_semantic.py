@@ -293,3 +293,57 @@ def test_a_question_needs_preparing_only_until_its_vector_is_cached() -> None:
     assert len(encoder.texts) == encoded  # the match found the vector prepared
     assert semantic.is_prepared("")  # nothing to encode
     assert SemanticMatcher(None, own_faq(4)).is_prepared(question)  # no model: nothing ahead
+
+
+def test_a_question_closer_to_a_known_out_of_scope_question_is_escalated_with_candidates_listed() -> None:
+    """A neighbouring topic the FAQ leaves out scores like a covered question; a known example of
+    it escalates the question under any thresholds, and the entries are still listed."""
+    entries = own_faq(6)
+    question = "bagaimana cara mengganti lampu proyektor di ruang rapat"
+    known = ("lampu proyektor ruang rapat mati minta diganti", "projector lamp in the meeting room is broken")
+    plain = SemanticMatcher(EmbeddingCache(MODEL), entries, default_lang="id")  # type: ignore[arg-type]
+    plain.set_thresholds(replace(plain.thresholds, answer=0.0, margin=0.0, clarify=0.0, weights={}))
+    assert plain.match(question).decision is Decision.ANSWER  # thresholds that answer anything
+
+    guarded = SemanticMatcher(
+        EmbeddingCache(MODEL),  # type: ignore[arg-type]
+        entries,
+        default_lang="id",
+        out_of_scope=(*known, "  "),
+    )
+    guarded.set_thresholds(plain.thresholds)
+    assert guarded.out_of_scope == known  # blank examples dropped
+    assert [e.id for e in guarded.entries] == [e.id for e in entries]  # the hidden entry stays hidden
+    result = guarded.match(question)
+    assert result.decision is Decision.ESCALATE
+    ids = [c.entry_id for c in result.candidates]
+    assert ids == [c.entry_id for c in plain.match(question).candidates]
+    best = dict(result.candidates[0].components)
+    assert best["out_of_scope"] >= result.candidates[0].score
+    # a covered question is still answered, with its lead over the known examples as a feature
+    covered = guarded.match(entries[0].questions["id"][0])
+    assert covered.decision is Decision.ANSWER
+    assert covered.candidates[0].entry_id == entries[0].id
+    assert dict(covered.candidates[0].components)["out_of_scope"] < covered.candidates[0].score
+    # the fold matchers of self-calibration keep the examples
+    assert guarded.like(entries[:3]).out_of_scope == known
+
+
+def test_the_out_of_scope_setting_reads_a_file_of_questions(tmp_path: Path) -> None:
+    from bot.app import make_matcher
+    from bot.settings import Settings
+
+    listed = tmp_path / "not-covered.txt"
+    listed.write_text("# asked often, answered elsewhere\n\nlampu proyektor mati\nLampu  proyektor MATI\n")
+    settings = Settings(_env_file=None, HELPDESK_MATCHER="lexical", HELPDESK_OUT_OF_SCOPE_PATH=str(listed))  # type: ignore[call-arg]
+    assert make_matcher(settings).out_of_scope == ("lampu proyektor mati",)
+
+
+def test_a_bad_out_of_scope_file_stops_the_command_with_the_reason(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    env = {"HELPDESK_OUT_OF_SCOPE_PATH": str(empty), "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
+    result = CliRunner().invoke(app, ["kb", "list"], env=env)
+    assert result.exit_code == 2
+    assert "HELPDESK_OUT_OF_SCOPE_PATH" in result.output and "lists no questions" in result.output
+    assert not (tmp_path / "h.db").exists()  # stopped before anything was touched

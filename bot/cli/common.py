@@ -16,10 +16,19 @@ if TYPE_CHECKING:
 def load_settings() -> Settings:
     """The settings from the environment and `.env`; exits with status 2 when one is invalid."""
     try:
-        return Settings()
+        settings = Settings()
     except Exception as error:  # pydantic's message names the bad setting
         typer.echo(f"Invalid settings: {error}", err=True)
         raise typer.Exit(2) from error
+    if settings.helpdesk_out_of_scope_path:
+        from knowledge_base.faq_file import FaqFileError, load_out_of_scope_path
+
+        try:
+            load_out_of_scope_path(settings.helpdesk_out_of_scope_path)
+        except FaqFileError as error:
+            typer.echo(f"Invalid settings: HELPDESK_OUT_OF_SCOPE_PATH: {error}", err=True)
+            raise typer.Exit(2) from error
+    return settings
 
 
 def prepare_database(

@@ -45,6 +45,7 @@ from knowledge_base.faq_file.reading import (
     load_faq_bytes,
     load_faq_file,
     load_faq_path,
+    load_out_of_scope_path,
 )
 from knowledge_base.faq_file.validation import FaqFileError, FaqFileErrors
 from knowledge_base.faq_file.writing import dump_faq, dump_faq_csv, save_faq_file, validate_entry
@@ -63,6 +64,7 @@ __all__ = [
     "load_faq_file",
     "load_faq_path",
     "load_faq_text",
+    "load_out_of_scope_path",
     "save_faq_file",
     "validate_entry",
 ]

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from bot.core.types import FaqEntry
 from knowledge_base.faq_file.csv_reading import load_csv
-from knowledge_base.faq_file.validation import MAX_FILE_BYTES, FaqFileError, FaqFileErrors, _Problems
+from knowledge_base.faq_file.validation import (
+    MAX_FILE_BYTES,
+    MAX_PHRASING_CHARS,
+    FaqFileError,
+    FaqFileErrors,
+    _Problems,
+)
 from knowledge_base.faq_file.yaml_reading import load_yaml
 
 BUNDLED_FAQ_DIR = Path(__file__).resolve().parent.parent / "faq"
@@ -163,3 +169,34 @@ def load_faq_path(path: str | os.PathLike[str]) -> list[FaqEntry]:
 def load_bundled_faq() -> list[FaqEntry]:
     """The starting FAQ shipped in ``knowledge_base/faq/``."""
     return load_faq_path(BUNDLED_FAQ_DIR)
+
+
+MAX_OUT_OF_SCOPE = 20_000
+"""Known out-of-scope questions a file may list."""
+
+
+def load_out_of_scope_path(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """Questions the FAQ does not answer, from a UTF-8 text file: one per line; blank lines and
+    lines starting with ``#`` are skipped, repeats (ignoring case) kept once. Every problem is
+    reported together (:class:`FaqFileErrors`)."""
+    file = Path(path)
+    problems = _Problems(str(path))
+    data = _read(file, problems)
+    text = _decode(data, problems) if data is not None else None
+    questions: list[str] = []
+    seen: set[str] = set()
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = " ".join(raw.split())
+        if not line or line.startswith("#"):
+            continue
+        if len(line) > MAX_PHRASING_CHARS:
+            problems.add(f"the question is {len(line)} characters; the limit is {MAX_PHRASING_CHARS}", number)
+        elif line.casefold() not in seen:
+            seen.add(line.casefold())
+            questions.append(line)
+    if text is not None and not questions:
+        problems.add("the file lists no questions (one per line)")
+    if len(questions) > MAX_OUT_OF_SCOPE:
+        problems.add(f"the file lists {len(questions)} questions; the limit is {MAX_OUT_OF_SCOPE}")
+    problems.raise_if_any()
+    return tuple(questions)
