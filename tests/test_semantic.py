@@ -347,3 +347,28 @@ def test_a_bad_out_of_scope_file_stops_the_command_with_the_reason(tmp_path: Pat
     assert result.exit_code == 2
     assert "HELPDESK_OUT_OF_SCOPE_PATH" in result.output and "lists no questions" in result.output
     assert not (tmp_path / "h.db").exists()  # stopped before anything was touched
+
+
+def test_the_out_of_scope_examples_count_by_the_closest_one_not_their_centroid() -> None:
+    """Examples are about anything: one close example is enough, however far the others are."""
+    encoder = PlacedEncoder(
+        {
+            "quartz": [1, 0, 0, 0],
+            "amber north": [0.9, float(np.sqrt(1 - 0.81)), 0, 0],
+            "basalt east": [0.98, 0, float(np.sqrt(1 - 0.98**2)), 0],
+            "basalt west": [0, 1, 0, 0],
+            "basalt south": [0, 0, 1, 0],
+        }
+    )
+    entries = [FaqEntry("amber", "x", {"en": ("amber north",)}, {"en": "A"})]
+    matcher = SemanticMatcher(
+        EmbeddingCache(encoder),  # type: ignore[arg-type]
+        entries,
+        default_lang="en",
+        out_of_scope=("basalt east", "basalt west", "basalt south"),
+    )
+    ranked = matcher.rank("quartz")
+    assert [c.entry_id for c in ranked] == ["amber"]
+    parts = dict(ranked[0].components)
+    assert parts["out_of_scope"] >= ranked[0].score  # 0.98 beats 0.9, the centroid would not
+    assert matcher.decide(ranked) is Decision.ESCALATE
