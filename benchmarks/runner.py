@@ -27,6 +27,7 @@ import numpy as np
 from benchmarks.datasets import LOADERS, Dataset, benchdata_dir, entries_from_pairs
 from bot.core.types import FaqEntry
 from knowledge_base.calibration import RankedItems, calibrate, evaluate, format_confidence, rank_labelled
+from knowledge_base.faq_file import load_bundled_out_of_scope
 from knowledge_base.matcher import FaqMatcher
 from knowledge_base.semantic import SemanticMatcher
 
@@ -96,18 +97,31 @@ def _subset(ds: Dataset, quick: bool) -> Dataset:
 
 
 def make_matcher(
-    kind: str, entries: Sequence[FaqEntry], lang: str, out_of_scope: Sequence[str] = ()
+    kind: str,
+    entries: Sequence[FaqEntry],
+    lang: str,
+    out_of_scope: Sequence[str] = (),
+    generic_out_of_scope: Sequence[str] = (),
 ) -> FaqMatcher | SemanticMatcher:
     """The matcher of ``kind`` (``lexical`` or ``semantic``; embeddings cached between runs); the
-    semantic one is given the ``out_of_scope`` examples (the lexical one has no use for them)."""
+    semantic one is given the ``out_of_scope`` examples and the ``generic_out_of_scope`` ones
+    (the lexical one has no use for them)."""
     if kind == "lexical":
         return FaqMatcher(entries, default_lang=lang)
     from benchmarks.own_faq import embedding_cache
 
-    return SemanticMatcher(embedding_cache(kind), entries, default_lang=lang, out_of_scope=out_of_scope)
+    return SemanticMatcher(
+        embedding_cache(kind),
+        entries,
+        default_lang=lang,
+        out_of_scope=out_of_scope,
+        generic_out_of_scope=generic_out_of_scope,
+    )
 
 
-def run_dataset(name: str, root: Path, quick: bool = False, kind: str = "lexical") -> Row:
+def run_dataset(
+    name: str, root: Path, quick: bool = False, kind: str = "lexical", generic: Sequence[str] = ()
+) -> Row:
     """Benchmark one dataset (all its folds) with the ``kind`` matcher and return its table row."""
     folds = [_subset(ds, quick) for ds in LOADERS[name](root)]
     if quick:
@@ -135,7 +149,7 @@ def run_dataset(name: str, root: Path, quick: bool = False, kind: str = "lexical
     weights: list[str] = []
     for ds in folds:
         start = time.perf_counter()
-        matcher = make_matcher(kind, ds.entries, ds.lang, ds.out_of_scope)
+        matcher = make_matcher(kind, ds.entries, ds.lang, ds.out_of_scope, generic)
         build_s = max(build_s, time.perf_counter() - start)
         start = time.perf_counter()
         matcher.rebuild(_edited(ds.entries))
@@ -455,6 +469,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-scale", action="store_true", help="skip the 100k-phrasing speed test")
     parser.add_argument("--output", type=Path, default=None, help="where to write the Markdown results")
     parser.add_argument(
+        "--bundled-out-of-scope",
+        action="store_true",
+        help="also give the semantic matcher the helpdesk's generic out-of-scope questions (not written)",
+    )
+    parser.add_argument(
         "--matcher",
         choices=("lexical", "semantic"),
         action="append",
@@ -466,12 +485,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("benchmark data not found: set HELPDESK_BENCHDATA or place it at ../shared/benchdata")
         return 2
     names = args.dataset or list(ORDER)
+    generic = load_bundled_out_of_scope() if args.bundled_out_of_scope else ()
     rows = []
     kinds = args.matcher or ["lexical", "semantic"]
     for name in names:
         for kind in kinds:
             start = time.perf_counter()
-            rows.append(run_dataset(name, root, quick=args.quick, kind=kind))
+            rows.append(run_dataset(name, root, quick=args.quick, kind=kind, generic=generic))
             print(f"{name} ({kind}): done in {time.perf_counter() - start:.1f}s", flush=True)
     if not args.quick and not args.no_scale and not args.dataset:
         rows.append(speed_at_scale(root, 100_000))
@@ -482,9 +502,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(details)
     own = ""
     if not args.quick and not args.dataset:
-        from benchmarks.own_faq import format_own_rows, run_own_faq
+        from benchmarks.own_faq import format_own_rows, own_faq_rows
 
-        own = format_own_rows([run_own_faq(kind, "test") for kind in kinds])
+        own = format_own_rows(own_faq_rows("test", kinds))
         print()
         print(own)
         if "semantic" in kinds:
@@ -499,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             own += f"\n\n## Cost of the semantic matcher with 15,000 phrasings\n\n{COST_NOTE}\n{cost}"
             print()
             print(cost)
-    if args.output is not None or (not args.quick and not args.dataset):
+    if args.output is not None or (not args.quick and not args.dataset and not args.bundled_out_of_scope):
         out = args.output or RESULTS_FILE
         kept = other_sections(out.read_text(encoding="utf-8")) if out.exists() else ""
         out.write_text(

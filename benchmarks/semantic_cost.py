@@ -21,6 +21,7 @@ from pathlib import Path
 
 from benchmarks.datasets import benchdata_dir, load_clinc150
 from benchmarks.own_faq import embedding_cache
+from knowledge_base.faq_file import load_bundled_out_of_scope
 from knowledge_base.semantic import SemanticMatcher
 
 
@@ -65,7 +66,10 @@ def run_cost(n_queries: int = 500) -> Cost:
     ds = load_clinc150(benchdata_dir())
     cache = embedding_cache("semantic")
     assert cache is not None
-    matcher = SemanticMatcher(cache, ds.entries, default_lang="en")
+    # as the helpdesk runs by default: with the bundled out-of-scope questions
+    matcher = SemanticMatcher(
+        cache, ds.entries, default_lang="en", generic_out_of_scope=load_bundled_out_of_scope()
+    )
     texts = [q for q, _ in ds.queries]
     random.Random(7).shuffle(texts)
     texts = texts[:n_queries]

@@ -35,7 +35,7 @@ from bot.reports.model import ReportOptions
 from bot.settings import Settings
 from bot.sla.policy import build_policy
 from bot.workers.lease import DatabaseLease
-from knowledge_base.faq_file import load_faq_path, load_out_of_scope_path
+from knowledge_base.faq_file import load_bundled_out_of_scope, load_faq_path, load_out_of_scope_path
 from storage.database import current_heads, head_revisions, held_lock, is_memory_url, make_engine, upgrade
 from storage.uow import sql_uow_factory
 
@@ -100,7 +100,13 @@ def make_matcher(settings: Settings) -> SemanticMatcher:
         if settings.helpdesk_out_of_scope_path
         else ()
     )
-    return SemanticMatcher(cache, default_lang=settings.helpdesk_language, out_of_scope=out_of_scope)
+    generic = load_bundled_out_of_scope() if settings.helpdesk_out_of_scope_bundled else ()
+    return SemanticMatcher(
+        cache,
+        default_lang=settings.helpdesk_language,
+        out_of_scope=out_of_scope,
+        generic_out_of_scope=generic,
+    )
 
 
 def prepare_database(settings: Settings, progress: Progress | None = None) -> UnitOfWorkFactory:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     helpdesk_faq_path: str = Field(default="", alias="HELPDESK_FAQ_PATH")
     helpdesk_matcher: str = Field(default="semantic", alias="HELPDESK_MATCHER")
     helpdesk_out_of_scope_path: str = Field(default="", alias="HELPDESK_OUT_OF_SCOPE_PATH")
+    # The generic out-of-scope questions shipped with the helpdesk (facilities, HR, small talk...).
+    helpdesk_out_of_scope_bundled: bool = Field(default=True, alias="HELPDESK_OUT_OF_SCOPE_BUNDLED")
     helpdesk_matcher_threads: int = Field(default=1, alias="HELPDESK_MATCHER_THREADS")
     helpdesk_feedback_window_minutes: int = Field(default=60, alias="HELPDESK_FEEDBACK_WINDOW_MINUTES")
     # First-response targets in minutes per priority, used to tell users what to expect.

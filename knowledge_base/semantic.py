@@ -71,6 +71,9 @@ class BlendWeights:
     """The semantically best entries added to the lexical candidates."""
     centroid_weight: float = 0.5
     """The share of the cosine to the entry's centroid (the rest: to its closest phrasing)."""
+    answered_example_cosine: float = 0.90
+    """A generic out-of-scope example this close (cosine) to one of the FAQ's phrasings is one
+    the FAQ answers: it is set aside."""
 
 
 class SemanticMatcher:
@@ -91,9 +94,14 @@ class SemanticMatcher:
         blend: BlendWeights | None = None,
         progress: Progress | None = None,
         out_of_scope: Sequence[str] = (),
+        generic_out_of_scope: Sequence[str] = (),
     ) -> None:
         self.lexical = FaqMatcher(default_lang=default_lang, weights=weights)
         self.out_of_scope = tuple(t for t in out_of_scope if t.strip())
+        self.generic_out_of_scope = tuple(t for t in generic_out_of_scope if t.strip())
+        self.set_aside: tuple[str, ...] = ()
+        """The generic examples the FAQ in use answers (not used)."""
+        self._norms: dict[str, str] = {}
         self._entries: tuple[FaqEntry, ...] = ()
         self.cache = cache
         self.blend = blend or BlendWeights()
@@ -149,10 +157,11 @@ class SemanticMatcher:
         """Index ``entries``; only phrasings never encoded before go to the model."""
         self._entries = tuple(entries)
         indexed = list(entries)
-        if self.out_of_scope and entries:
+        examples = self.out_of_scope + self._generic_examples_kept(entries, progress)
+        if examples and entries:
             lang = self.default_lang
             indexed.append(
-                FaqEntry(id=OUT_OF_SCOPE_ID, category="other", questions={lang: self.out_of_scope}, answer={})
+                FaqEntry(id=OUT_OF_SCOPE_ID, category="other", questions={lang: examples}, answer={})
             )
         self.lexical.rebuild(indexed, thresholds)
         texts = self.lexical.phrasing_texts()
@@ -166,6 +175,34 @@ class SemanticMatcher:
         self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         self._centroids = _centroids(self._matrix, self.lexical.entry_index(), len(indexed))
         self.cache.forget_unused(texts)
+
+    def _generic_examples_kept(
+        self, entries: Sequence[FaqEntry], progress: Progress | None
+    ) -> tuple[str, ...]:
+        """The generic out-of-scope examples no phrasing of ``entries`` is close to (the others go
+        to :attr:`set_aside`). Without the model there are none: words alone cannot tell an example
+        the FAQ answers from one it does not."""
+        self.set_aside = ()
+        if not self.generic_out_of_scope or not entries or self.cache is None or self.unavailable is not None:
+            return ()
+        norms = self._norms
+        if len(norms) > 4 * max(self.size, 1000):
+            norms.clear()
+        for q in (q for e in entries for qs in e.questions.values() for q in qs):
+            if q not in norms:
+                norms[q] = normalize(q)
+        phrasings = sorted({norms[q] for e in entries for qs in e.questions.values() for q in qs} - {""})
+        texts = [t for t in self.generic_out_of_scope if normalize(t)]
+        try:
+            answered = self.cache.vectors(phrasings, progress=progress)
+            generic = self.cache.vectors([normalize(t) for t in texts])
+        except EncoderUnavailable as exc:
+            self._fail(exc)
+            return ()
+        closest = (generic @ answered.T).max(axis=1) if phrasings and texts else np.zeros(len(texts))
+        near = closest >= self.blend.answered_example_cosine
+        self.set_aside = tuple(t for t, n in zip(texts, near, strict=True) if n)
+        return tuple(t for t, n in zip(texts, near, strict=True) if not n)
 
     def _fail(self, exc: Exception) -> None:
         self.unavailable = str(exc)
@@ -263,8 +300,9 @@ class SemanticMatcher:
         norm = normalize((text or "")[:MAX_QUERY_CHARS])
         return not norm or self.cache.known(norm) is not None
 
-    def like(self, entries: Sequence[FaqEntry]) -> SemanticMatcher:
-        """A matcher of the same kind (same encoder and caches, same thresholds) on ``entries``."""
+    def like(self, entries: Sequence[FaqEntry], generic: bool = True) -> SemanticMatcher:
+        """A matcher of the same kind (same encoder and caches, same thresholds) on ``entries``
+        (``generic=False``: without the generic out-of-scope examples)."""
         cache = self.cache if self.unavailable is None else None
         other = SemanticMatcher(
             cache,
@@ -274,6 +312,7 @@ class SemanticMatcher:
             self.lexical.weights,
             self.blend,
             out_of_scope=self.out_of_scope,
+            generic_out_of_scope=self.generic_out_of_scope if generic else (),
         )
         if cache is None:
             other.unavailable = self.unavailable
@@ -286,12 +325,22 @@ class SemanticMatcher:
         progress: Progress | None = None,
     ) -> Calibration:
         """Thresholds fitted to this FAQ (see :mod:`knowledge_base.self_calibration`), with figures;
-        the thresholds in use are not changed."""
+        the thresholds in use are not changed.
+
+        The fit runs without the generic out-of-scope examples: the simulated out-of-scope
+        questions include generic off-topic messages of the same kind, which the examples would
+        rule out wholesale, so the thresholds would follow how two generic lists overlap instead
+        of the FAQ. The examples then only add their guard (a question closer to one of them than
+        to any entry is escalated)."""
+        base = self.like(self.entries, generic=False) if self.generic_out_of_scope else self
 
         def warm(texts: Sequence[str]) -> None:
-            self.warm_up(texts, progress)
+            base.warm_up(texts, progress)
 
-        return self_calibrate(self, self.entries, self.like, labelled, plan, progress, warm)
+        def like(entries: Sequence[FaqEntry]) -> SemanticMatcher:
+            return base.like(entries)
+
+        return self_calibrate(base, base.entries, like, labelled, plan, progress, warm)
 
     def warm_up(self, texts: Sequence[str], progress: Progress | None = None) -> None:
         """Encode ``texts`` in batches ahead of ranking them one by one."""

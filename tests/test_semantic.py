@@ -20,7 +20,7 @@ from bot.faq.index import LABELLED_SETTING, THRESHOLDS_SETTING, FaqIndex, faq_fi
 from knowledge_base.embeddings import EmbeddingCache
 from knowledge_base.encoders import make_encoder
 from knowledge_base.encoders.port import EncoderUnavailable, TextEncoder
-from knowledge_base.faq_file import dump_faq, load_faq_path
+from knowledge_base.faq_file import dump_faq, load_bundled_out_of_scope, load_faq_path
 from knowledge_base.matcher import FaqMatcher
 from knowledge_base.normalize import normalize
 from knowledge_base.semantic import SemanticMatcher
@@ -372,3 +372,84 @@ def test_the_out_of_scope_examples_count_by_the_closest_one_not_their_centroid()
     parts = dict(ranked[0].components)
     assert parts["out_of_scope"] >= ranked[0].score  # 0.98 beats 0.9, the centroid would not
     assert matcher.decide(ranked) is Decision.ESCALATE
+
+
+def _unit(cos: float, axis: int) -> list[float]:
+    """A 4-d unit vector at cosine ``cos`` to the first axis, the rest along ``axis``."""
+    vec = [cos, 0.0, 0.0, 0.0]
+    vec[axis] = float(np.sqrt(1 - cos**2))
+    return vec
+
+
+def test_generic_out_of_scope_examples_the_faq_answers_are_set_aside_and_the_others_guard() -> None:
+    """A bundled example as close to a phrasing as a paraphrase is one the FAQ answers: it is not
+    used. A far one escalates a question closer to it than to any entry, under any thresholds."""
+    encoder = PlacedEncoder(
+        {
+            "amber north": [1, 0, 0, 0],
+            "amber nord": _unit(0.95, 1),  # a paraphrase of the phrasing
+            "basalt east": [0, 0, 1, 0],
+            "basalt eastward": _unit(0.1, 2),
+        }
+    )
+    entries = [FaqEntry("amber", "x", {"en": ("amber north",)}, {"en": "A"})]
+    matcher = SemanticMatcher(
+        EmbeddingCache(encoder),  # type: ignore[arg-type]
+        entries,
+        default_lang="en",
+        generic_out_of_scope=("amber nord", "basalt east", "  "),
+    )
+    matcher.set_thresholds(replace(matcher.thresholds, answer=0.0, margin=0.0, clarify=0.0, weights={}))
+    assert matcher.set_aside == ("amber nord",)
+    assert [e.id for e in matcher.entries] == ["amber"]  # the hidden entry stays hidden
+    assert matcher.match("amber nord").decision is Decision.ANSWER  # the set-aside example guards nothing
+    guarded = matcher.match("basalt eastward")
+    assert guarded.decision is Decision.ESCALATE
+    assert [c.entry_id for c in guarded.candidates] == ["amber"]  # still listed
+    # the FAQ changes: an entry now answers what the far example asks, so it is set aside too
+    matcher.rebuild([*entries, FaqEntry("basalt", "x", {"en": ("basalt east",)}, {"en": "B"})])
+    assert set(matcher.set_aside) == {"amber nord", "basalt east"}
+    assert matcher.match("basalt eastward").decision is Decision.ANSWER
+
+
+def test_without_the_model_no_generic_example_is_used() -> None:
+    """Words alone cannot tell an example the FAQ answers: the lexical matcher leaves them out."""
+    entries = own_faq(4)
+    plain = SemanticMatcher(None, entries)
+    matcher = SemanticMatcher(None, entries, generic_out_of_scope=(entries[0].questions["id"][0],))
+    question = entries[0].questions["id"][0]
+    assert matcher.match(question).decision is plain.match(question).decision is Decision.ANSWER
+    assert dict(matcher.match(question).candidates[0].components).get("out_of_scope") is None
+
+
+def test_self_calibration_runs_without_the_generic_examples() -> None:
+    """The thresholds fitted for a FAQ do not depend on the bundled examples, only their guard does."""
+    entries = own_faq(12)
+    plain = SemanticMatcher(EmbeddingCache(MODEL), entries, default_lang="id")  # type: ignore[arg-type]
+    bundled = SemanticMatcher(
+        EmbeddingCache(MODEL),  # type: ignore[arg-type]
+        entries,
+        default_lang="id",
+        generic_out_of_scope=load_bundled_out_of_scope(),
+    )
+    assert len(bundled.generic_out_of_scope) > 300 > len(bundled.set_aside) > 0
+    assert bundled.calibrate_self().thresholds == plain.calibrate_self().thresholds
+    anything = replace(plain.thresholds, answer=0.0, margin=0.0, clarify=0.0, weights={})
+    plain.set_thresholds(anything)
+    bundled.set_thresholds(anything)
+    for question in ("kantin buka jam berapa ya", "what's the weather in Bandung tomorrow"):
+        assert plain.match(question).decision is Decision.ANSWER
+        assert bundled.match(question).decision is Decision.ESCALATE
+    covered = entries[3].questions["en"][0]
+    assert bundled.match(covered).candidates[0].entry_id == entries[3].id
+    assert bundled.match(covered).decision is Decision.ANSWER
+
+
+def test_the_bundled_out_of_scope_questions_are_used_unless_switched_off() -> None:
+    from bot.app import make_matcher
+    from bot.settings import Settings
+
+    on = Settings(_env_file=None, HELPDESK_MATCHER="lexical")  # type: ignore[call-arg]
+    off = Settings(_env_file=None, HELPDESK_MATCHER="lexical", HELPDESK_OUT_OF_SCOPE_BUNDLED="false")  # type: ignore[call-arg]
+    assert make_matcher(on).generic_out_of_scope == load_bundled_out_of_scope()
+    assert make_matcher(off).generic_out_of_scope == ()

@@ -42,6 +42,7 @@ from knowledge_base.faq_file.csv_reading import CSV_COLUMNS, load_faq_csv
 from knowledge_base.faq_file.reading import (
     BUNDLED_FAQ_DIR,
     load_bundled_faq,
+    load_bundled_out_of_scope,
     load_faq_bytes,
     load_faq_file,
     load_faq_path,
@@ -59,6 +60,7 @@ __all__ = [
     "dump_faq",
     "dump_faq_csv",
     "load_bundled_faq",
+    "load_bundled_out_of_scope",
     "load_faq_bytes",
     "load_faq_csv",
     "load_faq_file",

@@ -18,6 +18,8 @@ from knowledge_base.faq_file.validation import (
 from knowledge_base.faq_file.yaml_reading import load_yaml
 
 BUNDLED_FAQ_DIR = Path(__file__).resolve().parent.parent / "faq"
+BUNDLED_OUT_OF_SCOPE = BUNDLED_FAQ_DIR / "out_of_scope.txt"
+"""Generic questions an IT help desk is sent that no IT FAQ answers (facilities, HR, small talk...)."""
 """The starting FAQ shipped with the product (a folder of YAML files)."""
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -200,3 +202,8 @@ def load_out_of_scope_path(path: str | os.PathLike[str]) -> tuple[str, ...]:
         problems.add(f"the file lists {len(questions)} questions; the limit is {MAX_OUT_OF_SCOPE}")
     problems.raise_if_any()
     return tuple(questions)
+
+
+def load_bundled_out_of_scope() -> tuple[str, ...]:
+    """The generic out-of-scope questions shipped with the helpdesk (:data:`BUNDLED_OUT_OF_SCOPE`)."""
+    return load_out_of_scope_path(BUNDLED_OUT_OF_SCOPE)
