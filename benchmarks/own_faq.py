@@ -144,7 +144,7 @@ def run_own_faq(kind: str, split: str = "test", set_dir: Path = SET_DIR, bundled
     t = matcher.thresholds
     times.sort()
     label = matcher.kind.split("@")[0]
-    if matcher.generic_out_of_scope:
+    if matcher.generic_out_of_scope and matcher.semantic:
         label += f" + {len(matcher.generic_out_of_scope) - len(matcher.set_aside)} bundled out-of-scope"
     return OwnFaqRow(
         kind=label,

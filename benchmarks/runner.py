@@ -430,7 +430,9 @@ OWN_NOTE = """\
 as a customer would, thresholds self-calibrated from the FAQ alone (no labelled questions). The chat
 questions (typos, slang, mixed languages, long stories; a third not covered) were written for this
 project: `dev.yaml` was used while choosing the settings, `test.yaml` (reported here) never was.
-Reproduce: `python -m benchmarks.own_faq --split test`.
+The semantic matcher runs without and with (the default) the bundled out-of-scope questions, those
+the FAQ answers set aside (the row says how many are kept). Reproduce:
+`python -m benchmarks.own_faq --split test`.
 """
 
 

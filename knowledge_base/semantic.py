@@ -29,6 +29,9 @@ the ``out_of_scope`` component, and a question closer to it than to any entry is
 example only: the examples are about anything, so their centroid is no topic. Questions about
 neighbouring topics the FAQ leaves out, which score like covered ones, are what these examples
 catch (BANKING77-OOS: out-of-scope F1 0.78 -> 0.90 with its out-of-scope training questions).
+**Generic out-of-scope questions** (``generic_out_of_scope``: the helpdesk's bundled list) join
+them, except those as close to one of the FAQ's phrasings as a paraphrase (they are questions this
+FAQ answers: :attr:`SemanticMatcher.set_aside`); self-calibration fits the thresholds without them.
 
 When the model cannot be loaded, the matcher says so once in the log and keeps working on the
 lexical score alone (:attr:`SemanticMatcher.kind` is then ``lexical``).
