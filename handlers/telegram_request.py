@@ -14,6 +14,7 @@ towards the read timeout's budget instead.
 from __future__ import annotations
 
 import ssl
+import urllib.request
 from typing import Any
 
 import aiohttp
@@ -55,9 +56,12 @@ class AiohttpRequest(BaseRequest):
         """Open the session (needs the running event loop)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=self._ssl if self._ssl else True)
-            # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they did with httpx.
+            # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they did with httpx. Only when a proxy
+            # is set: with it, every request reads the environment (and ~/.netrc) again.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
+                connector=connector,
+                headers={"User-Agent": self.USER_AGENT},
+                trust_env=bool(urllib.request.getproxies()),
             )
 
     async def shutdown(self) -> None:

@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
 from bot.core.language import detect_language
+from bot.core.pleasantries import topic_of
 from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
 from knowledge_base.confidence import ODDS_LIMIT, confidence, decision_features, ruled_out
 from knowledge_base.features import TermFeatures, Vocabulary, char_terms, index_ranges, word_terms
@@ -155,7 +156,7 @@ class FaqMatcher:
                 for phrasing in phrasings:
                     norm = self._norm_cache.get(phrasing)
                     if norm is None:
-                        norm = self._norm_cache[phrasing] = normalize(phrasing)
+                        norm = self._norm_cache[phrasing] = topic_of(normalize(phrasing))
                     if not norm:
                         continue
                     rows.append(self._features(norm, lang, grow=True))
@@ -326,7 +327,10 @@ class FaqMatcher:
         self, norm: str, lang: str, include: Sequence[int] | np.ndarray = ()
     ) -> list[Candidate]:
         """Candidates for the normalised text ``norm``, best first: the lexically best few, plus
-        the entries at the indexes ``include`` (e.g. the semantically best ones), all scored."""
+        the entries at the indexes ``include`` (e.g. the semantically best ones), all scored.
+        Opening greetings and closing thanks are left out (:func:`bot.core.pleasantries.topic_of`),
+        as they are from the phrasings indexed."""
+        norm = topic_of(norm)
         comps = self._components(norm, lang)
         if comps is None:
             return []

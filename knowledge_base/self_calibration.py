@@ -41,6 +41,15 @@ class SelfCalibrationPlan:
     max_items: int = 2400
     """Upper bound on simulated questions (large FAQs are sampled)."""
     max_wrong_rate: float = 0.05
+    """Cap on wrong answers (share of all answers) when labelled questions decide."""
+    simulated_wrong_rate: float = 0.07
+    """The same cap for the simulated questions. It is looser because the simulated wrong answers
+    overstate the real ones: the phrasings of held-out entries are clean on-topic questions, close
+    to the entries kept, which real uncovered questions seldom are. On the development sets (the
+    own-FAQ dev split and the bundled FAQ's labelled questions) a cap of 5 % gave 0.2-2.5 % wrong
+    answers among all real questions and clarified many a covered question it could have
+    answered; 6-8 % answered 7-10 points more of them right with no more wrong ones, 9 % and above
+    began to answer uncovered questions. 7 % sits in the middle of that range."""
     seed: int = 13
     language_shift: int = 1
     """Offset of the held-out phrasing between languages. With 0, a phrasing and its translation
@@ -145,4 +154,4 @@ def self_calibrate(
             progress(fold + 1, plan.folds)
     items = ranked_from(ranked, expected)
     labelled_items = [("", e) for e in expected]
-    return calibrate(matcher, labelled_items, max_wrong_rate=plan.max_wrong_rate, _ranked=items)
+    return calibrate(matcher, labelled_items, max_wrong_rate=plan.simulated_wrong_rate, _ranked=items)

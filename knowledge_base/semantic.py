@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.core.language import detect_language
+from bot.core.pleasantries import topic_of
 from bot.core.types import Candidate, Decision, FaqEntry, MatchResult, MatchThresholds
 from knowledge_base.calibration import Calibration
 from knowledge_base.confidence import OUT_OF_SCOPE
@@ -258,9 +259,10 @@ class SemanticMatcher:
 
     def _semantic_scores(self, norm: str) -> np.ndarray | None:
         """0-100 per entry: the rescaled mean of the cosines to the entry's closest phrasing and
-        to its centroid (``None``: off)."""
+        to its centroid (``None``: off), for the topic of ``norm`` (greetings and thanks left out)."""
         if self.cache is None or self.unavailable is not None or self._matrix.size == 0:
             return None
+        norm = topic_of(norm)
         query = self.cache.known(norm)
         if query is None:
             try:
@@ -287,7 +289,7 @@ class SemanticMatcher:
         transaction, so the match inside the unit of work finds the vector cached)."""
         if self.cache is None or self.unavailable is not None or self._matrix.size == 0:
             return
-        norm = normalize((text or "")[:MAX_QUERY_CHARS])
+        norm = topic_of(normalize((text or "")[:MAX_QUERY_CHARS]))
         if not norm:
             return
         try:
@@ -300,7 +302,7 @@ class SemanticMatcher:
         is cached (a phrasing, or a question seen recently)."""
         if self.cache is None or self.unavailable is not None or self._matrix.size == 0:
             return True
-        norm = normalize((text or "")[:MAX_QUERY_CHARS])
+        norm = topic_of(normalize((text or "")[:MAX_QUERY_CHARS]))
         return not norm or self.cache.known(norm) is not None
 
     def like(self, entries: Sequence[FaqEntry], generic: bool = True) -> SemanticMatcher:

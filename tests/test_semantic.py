@@ -23,6 +23,7 @@ from knowledge_base.encoders.port import EncoderUnavailable, TextEncoder
 from knowledge_base.faq_file import dump_faq, load_bundled_out_of_scope, load_faq_path
 from knowledge_base.matcher import FaqMatcher
 from knowledge_base.normalize import normalize
+from knowledge_base.self_calibration import SelfCalibrationPlan
 from knowledge_base.semantic import SemanticMatcher
 from storage.database import make_engine
 from storage.embeddings import SqlEmbeddingStore
@@ -453,3 +454,17 @@ def test_the_bundled_out_of_scope_questions_are_used_unless_switched_off() -> No
     off = Settings(_env_file=None, HELPDESK_MATCHER="lexical", HELPDESK_OUT_OF_SCOPE_BUNDLED="false")  # type: ignore[call-arg]
     assert make_matcher(on).generic_out_of_scope == load_bundled_out_of_scope()
     assert make_matcher(off).generic_out_of_scope == ()
+
+
+def test_simulated_questions_get_the_looser_wrong_answer_cap_and_labelled_ones_the_strict_one() -> None:
+    """Simulated wrong answers overstate real ones, so their cap is looser; real questions keep theirs."""
+    entries = own_faq(12)
+    plan = SelfCalibrationPlan(max_wrong_rate=0.02, simulated_wrong_rate=0.2)
+    matcher = SemanticMatcher(None, entries, default_lang="id")
+    loose = matcher.calibrate_self(plan=plan)
+    strict = matcher.calibrate_self(plan=replace(plan, simulated_wrong_rate=0.0))
+    assert loose.max_wrong_rate == 0.2 and strict.max_wrong_rate == 0.0
+    assert strict.wrong_answer_rate == 0.0 < loose.wrong_answer_rate <= 0.2
+    assert loose.answered_correct_rate > strict.answered_correct_rate  # the looser cap answers more
+    labelled = [(q, e.id) for e in entries for q in e.questions["en"][:3]]
+    assert matcher.calibrate_self(labelled, plan=plan).max_wrong_rate == 0.02

@@ -8,15 +8,7 @@ from __future__ import annotations
 
 import re
 
-FILLER_WORDS = frozenset(
-    """
-    halo hallo helo hai hi hello hey hei pagi siang sore malam selamat good morning afternoon evening
-    thanks thank thx makasih terima kasih tolong please pls plz help bantu bantuan test tes testing
-    pak bu ibu bapak mas mbak kak bang min admin bot ada yang bisa can you ok oke okay sip ya yes
-    no tidak gak nggak iya dong deh nih sih
-    """.split()  # noqa: SIM905 (a word list reads best as words)
-)
-"""Greetings, politeness and fillers in Indonesian and English: not the content of a problem."""
+from bot.core.pleasantries import FILLER_WORDS
 
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+[a-z]*\d*", re.IGNORECASE)
 _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
