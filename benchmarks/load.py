@@ -256,7 +256,14 @@ class ProcessWatch:
 
 
 async def burst(
-    database_url: str, *, workers: int, users: int, seconds: float, matcher: str, connections: int
+    database_url: str,
+    *,
+    workers: int,
+    users: int,
+    seconds: float,
+    matcher: str,
+    connections: int,
+    turn_threads: str | None = None,
 ) -> BurstFigures:
     """One burst against fresh ``helpdesk run`` workers on ``database_url``."""
     fake = FakeTelegram()
@@ -269,6 +276,7 @@ async def burst(
         database_url,
         HELPDESK_MATCHER=matcher,
         TELEGRAM_WEBHOOK_MAX_CONNECTIONS=str(connections),
+        **({} if turn_threads is None else {"HELPDESK_TURN_THREADS": turn_threads}),
         **webhook_settings(port),
     )
     watch = ReplyWatch(fake)
@@ -588,6 +596,7 @@ async def run(args: argparse.Namespace) -> None:
                         seconds=args.seconds,
                         matcher=matcher,
                         connections=args.connections,
+                        turn_threads=args.turn_threads,
                     )
                     print(figures.line(), flush=True)
 
@@ -606,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
         "--connections", type=int, default=40, help="webhook connections at once (Telegram's default)"
     )
     parser.add_argument("--matchers", default="lexical,semantic")
+    parser.add_argument(
+        "--turn-threads", default=None, help="HELPDESK_TURN_THREADS of the workers (default: auto)"
+    )
     parser.add_argument(
         "--setups", default="sqlite:1,pg:1,pg:2", help="burst setups: sqlite:1, pg:N (workers)"
     )

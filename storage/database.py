@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import pkgutil
+import statistics
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, MetaData, create_engine, event, text
+from sqlalchemy import Connection, MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+IDLE_PING_SECONDS = 5.0  # a pooled connection idle longer is pinged before use
 MIGRATION_LOCK_KEY = 0x4844_4D49_4752  # any fixed 64-bit number: "HDMIGR"
 
 
@@ -56,7 +59,30 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
-    return create_engine(parsed, pool_pre_ping=True, echo=echo)
+    return _server_engine(parsed, echo)
+
+
+def is_sqlite_url(url: str | URL) -> bool:
+    """Whether ``url`` names a SQLite database (one process; no engine is made to tell)."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def round_trip_seconds(url: str | URL | Engine, samples: int = 15) -> float:
+    """The median time of a ``SELECT 1`` to the database (how far away its server is)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")  # the connection itself is not timed
+            times = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                connection.exec_driver_sql("SELECT 1")
+                times.append(time.perf_counter() - started)
+            connection.rollback()
+    finally:
+        if engine is not url:
+            engine.dispose()
+    return statistics.median(times)
 
 
 def is_memory_url(url: str | URL) -> bool:
@@ -68,6 +94,37 @@ def is_memory_url(url: str | URL) -> bool:
 def _is_memory(url: URL) -> bool:
     database = url.database or ""
     return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _server_engine(url: URL, echo: bool) -> Engine:
+    """A pooled engine for a database server. A connection back from the pool is pinged only when
+    it sat idle for ``IDLE_PING_SECONDS``: SQLAlchemy's ``pool_pre_ping`` pings on every checkout,
+    a round trip for each of a turn's transactions while connections cycle every few milliseconds
+    under load. One that fails its ping is replaced before anybody uses it; one that broke while
+    in use (a server restart between two turns) fails that transaction, and SQLAlchemy then drops
+    every pooled connection older than the failure."""
+    engine = create_engine(url, echo=echo)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return  # new, or back from a turn a moment ago
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:
+            raise exc.DisconnectionError(f"pooled connection is gone: {error}") from error
+
+    return engine
 
 
 def _sqlite_engine(url: URL, echo: bool) -> Engine:

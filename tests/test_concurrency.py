@@ -5,24 +5,38 @@
 - Membership answers are cached for a while; a failed lookup is not cached.
 - The poller lease: one holder at a time, renewal, takeover after it lapsed, release.
 - ``/healthz`` (200, or 503 with the reason) and ``/metrics`` on a real aiohttp server.
+- Turns in worker threads (PostgreSQL): conversations side by side, each in order; a role asked
+  inside such a turn is looked up on the main loop; a dispatcher whose transactions run off the
+  loop is woken from any thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
+import time
 import uuid
 
 import aiohttp
 import pytest
+from sqlalchemy.engine import make_url
 
+from benchmarks import latency_proxy
+from bot.app import AUTO_TURN_THREADS, turn_threads
 from bot.core.records import Role
-from bot.core.types import ChannelAddress, InboundMessage, UserRef
+from bot.core.types import ChannelAddress, InboundMessage, OutboundMessage, UserRef
 from bot.engine.ordering import KeyedLocks, RoleCache
+from bot.engine.turn import Turn
+from bot.engine.turn_threads import ThreadedTurns
 from bot.observability.metrics import observe_turn
 from bot.observability.pages import HelpdeskStatusPages
+from bot.settings import Settings
 from bot.workers.lease import DatabaseLease
 from handlers.status_routes import StatusServer
 from tests.fakes import DeskWorld, FixedClock
+from tests.processes import free_port
 
 
 class SlowDirectory:
@@ -214,3 +228,119 @@ async def test_metrics_count_turns_and_outbox_rows(status, world: DeskWorld) -> 
     assert "helpdesk_matcher_seconds_bucket" in page
     assert f'helpdesk_outbox_pending{{platform="console"}} {float(pending)}' in page
     assert "# TYPE helpdesk_outbox_failed gauge" in page
+
+
+# ------------------------------------------------------------------ turns in worker threads
+def _threaded(world: DeskWorld) -> ThreadedTurns:
+    if not world.url.startswith("postgresql"):
+        pytest.skip("turns run side by side only on PostgreSQL (SQLite admits one writer)")
+    turns = ThreadedTurns(4)
+    world.engine.turns = turns
+    return turns
+
+
+async def test_threaded_turns_run_conversations_side_by_side_and_keep_each_ones_order(
+    world: DeskWorld,
+) -> None:
+    turns = _threaded(world)
+    inside, release = threading.Event(), threading.Event()
+    ran_on: list[str] = []
+
+    async def hold(turn: Turn, event: InboundMessage) -> None:
+        ran_on.append(threading.current_thread().name)
+        inside.set()
+        release.wait(10)  # a turn busy in its transaction (blocking, as a database call)
+        turn.send(OutboundMessage(event.address, "held turn done"))
+
+    world.engine.commands["hold"] = hold
+    try:
+        held = asyncio.create_task(world.engine.handle(message("slow", "/hold")))
+        assert await asyncio.to_thread(inside.wait, 5)
+        after_held = asyncio.create_task(world.engine.handle(message("slow", "printer offline")))
+        # The loop is free, and another conversation's turn runs and commits meanwhile.
+        await asyncio.wait_for(world.engine.handle(message("budi", "printer offline")), timeout=5)
+        await world.deliver()
+        assert world.sender.to("user-budi") and not world.sender.to("user-slow")
+        assert not held.done() and not after_held.done()
+        release.set()
+        await asyncio.wait_for(asyncio.gather(held, after_held), timeout=10)
+        await world.deliver()
+        texts = [s.message.text for s in world.sender.to("user-slow")]
+        assert texts[0] == "held turn done" and len(texts) >= 2  # then the answer, in order
+        assert ran_on and ran_on[0].startswith("turn") and ran_on[0] != threading.main_thread().name
+    finally:
+        release.set()
+        await asyncio.to_thread(turns.close)
+
+
+async def test_a_role_asked_inside_a_threaded_turn_is_looked_up_on_the_main_loop(world: DeskWorld) -> None:
+    turns = _threaded(world)
+    asked_on: list[str] = []
+
+    class MainLoopDirectory:
+        async def is_desk_member(self, user: UserRef) -> bool:
+            asked_on.append(threading.current_thread().name)
+            await asyncio.sleep(0.01)  # a platform call, on the loop its client belongs to
+            return user.user_id == "sari"
+
+    world.engine.directories = {"console": MainLoopDirectory()}
+    roles: list[Role] = []
+
+    async def who(turn: Turn, event: InboundMessage) -> None:
+        # Another person's role: not looked up before the transaction.
+        roles.append(await world.engine.role_of(UserRef("console", event.text.strip(), "X")))
+
+    world.engine.commands["who"] = who
+    try:
+        await asyncio.wait_for(world.engine.handle(message("budi", "/who sari")), timeout=5)
+        await asyncio.wait_for(world.engine.handle(message("budi", "/who ani")), timeout=5)
+    finally:
+        await asyncio.to_thread(turns.close)
+    assert roles == [Role.SPECIALIST, Role.USER]
+    assert asked_on and set(asked_on) == {threading.main_thread().name}
+
+
+async def test_a_dispatcher_off_the_loop_delivers_and_is_woken_from_any_thread(world: DeskWorld) -> None:
+    world.dispatcher.off_loop = True
+    world.engine.wake_dispatcher = None
+    runner = asyncio.create_task(world.dispatcher.run_forever(poll_seconds=60))
+    try:
+        await asyncio.sleep(0.2)  # its first pass found nothing; it now waits up to a minute
+        await world.engine.handle(message("budi", "printer offline"))
+        await asyncio.to_thread(world.dispatcher.wake)  # called from a worker thread
+        for _ in range(100):
+            if world.sender.to("user-budi"):
+                break
+            await asyncio.sleep(0.05)
+        assert world.sender.to("user-budi"), "a wake-up from a thread did not start a pass"
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+
+
+def test_turn_threads_follow_the_setting_and_auto_follows_the_database_distance(database_url: str) -> None:
+    def threads(value: str, url: str = database_url) -> int:
+        return turn_threads(Settings(_env_file=None, DATABASE_URL=url, HELPDESK_TURN_THREADS=value))  # type: ignore[call-arg]
+
+    with pytest.raises(ValueError, match="HELPDESK_TURN_THREADS"):
+        Settings(_env_file=None, HELPDESK_TURN_THREADS="lots")  # type: ignore[call-arg]
+    if not database_url.startswith("postgresql"):
+        assert threads("8") == 0 and threads("auto") == 0  # SQLite: one writer, one at a time
+        return
+    assert threads("3") == 3 and threads("0") == 0
+    assert threads("auto") == 0  # the server on this machine answers in a fraction of a millisecond
+    # The same server two milliseconds away (a proxy delaying each way): turns side by side.
+    url = make_url(database_url)
+    port = free_port()
+    proxy = threading.Thread(
+        target=latency_proxy.serve,
+        args=(("127.0.0.1", port), (url.host or "127.0.0.1", url.port or 5432), 0.001),
+        daemon=True,
+    )
+    proxy.start()
+    far = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    for _ in range(50):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            break
+        time.sleep(0.05)
+    assert threads("auto", far) == AUTO_TURN_THREADS

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from sqlalchemy import text
 
 from bot.core.ports import DuplicateEventError, UnitOfWork
 from bot.core.records import (
@@ -211,6 +212,38 @@ def test_in_memory_nested_unit_of_work_joins_the_outer_transaction() -> None:
             assert [u.users.get("console", k) is not None for k in "abc"] == [True, True, False]
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_server_pool_pings_only_connections_idle_long_and_replaces_dead_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connection back from a turn a moment ago is used as it is (no round trip per checkout);
+    one idle past the limit is pinged, and if its server session died meanwhile, replaced."""
+    import storage.database as database
+
+    engine = make_engine(PG_URL)
+    admin = make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            first_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first_pid})
+        # Not idle long: nobody pings, so the dead session surfaces as a disconnect, and the pool
+        # then replaces every connection it held.
+        with pytest.raises(Exception, match="(?i)terminat|closed|connection"), engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        with engine.connect() as conn:
+            second_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": second_pid})
+        monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+        with engine.connect() as conn:  # idle "long": pinged, found dead, replaced before use
+            third_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        assert third_pid not in (first_pid, second_pid)
+    finally:
+        engine.dispose()
+        admin.dispose()
 
 
 def test_two_processes_read_then_write_without_lock_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -29,10 +29,10 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.core.ports import (
     Clock,
@@ -55,6 +55,15 @@ from bot.core.types import DeliveryError, OutboundMessage, SendReceipt
 from bot.core.wire import payload_to_message
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread
+        return None
+
 
 MAX_BACKOFF_SECONDS = 300
 WAIT_FOR_CARD_SECONDS = 2
@@ -152,13 +161,30 @@ class OutboxDispatcher:
         self.worker = worker or worker_name()
         self._wake = asyncio.Event()
         self._stirred: asyncio.Event | None = None  # set while a pass runs
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the passes run on
+        # Whether the passes' transactions run in a worker thread (PostgreSQL: the loop goes on
+        # meanwhile) or on the loop (SQLite).
+        self.off_loop = False
 
     def wake(self) -> None:
         """Ask for a pass now (called after the engine committed new rows): a pass under way
-        looks for new rows at once."""
+        looks for new rows at once. Safe to call from any thread."""
+        loop = self._loop
+        if loop is not None and _running_loop() is not loop:
+            loop.call_soon_threadsafe(self._wake_here)
+        else:
+            self._wake_here()
+
+    def _wake_here(self) -> None:
         self._wake.set()
         if self._stirred is not None:
             self._stirred.set()
+
+    async def _in_transaction(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(*args)`` (which opens its own unit of work) where :attr:`off_loop` says."""
+        if self.off_loop:
+            return await asyncio.to_thread(work, *args)
+        return work(*args)
 
     async def run_forever(self, poll_seconds: float = 1.0) -> None:
         """Deliver until cancelled: at every wake-up and at least every ``poll_seconds``."""
@@ -184,10 +210,8 @@ class OutboxDispatcher:
         holds back only its own chat. A message waiting for a retry (or being sent by another
         process) holds back the later messages to its chat.
         """
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            probes = self._probes(uow, now)
-            uow.commit()
+        self._loop = asyncio.get_running_loop()
+        probes = await self._in_transaction(self._due_probes)
         in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         leased: set[int] = set()
         finished: list[_Delivery] = []
@@ -213,7 +237,9 @@ class OutboxDispatcher:
                 # larger batches, as the queue is read each time.
                 if look and free > 0 and (free >= room // 4 or not in_flight):
                     look = False
-                    for delivery in self._take_batch(free, set(in_flight) | stopped, probes):
+                    busy = set(in_flight) | stopped
+                    batch = await self._in_transaction(self._take_batch, free, busy, probes)
+                    for delivery in batch:
                         probes.discard(delivery.item_id)
                         leased.add(delivery.item_id)
                         in_flight[delivery.chat] = asyncio.create_task(send(delivery))
@@ -229,7 +255,7 @@ class OutboxDispatcher:
                     if len(finished) < len(in_flight):
                         await asyncio.sleep(COALESCE_SECONDS)  # let outcomes come in together
                     done, finished[:] = list(finished), []
-                    delivered += self._record(done)
+                    delivered += await self._in_transaction(self._record, done)
                     for delivery in done:
                         in_flight.pop(delivery.chat, None)
                         leased.discard(delivery.item_id)
@@ -243,6 +269,12 @@ class OutboxDispatcher:
                 task.cancel()
             await asyncio.gather(heartbeat, *in_flight.values(), return_exceptions=True)
         return delivered
+
+    def _due_probes(self) -> set[int]:
+        with self.uow_factory() as uow:
+            probes = self._probes(uow, self.clock.now())
+            uow.commit()
+        return probes
 
     def _probes(self, uow: UnitOfWork, now: datetime) -> set[int]:
         """Rows to try now although their backoff has not run out: per platform in an outage, its

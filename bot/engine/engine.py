@@ -9,11 +9,13 @@ same transaction. The dispatcher delivers them afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from bot import texts
@@ -43,10 +45,17 @@ from bot.engine.flood import HELD_FOR_DESK, HELD_KEEP, FloodGuard
 from bot.engine.ordering import KeyedLocks, RoleCache, conversation_key
 from bot.engine.ticket_lookup import find_ticket
 from bot.engine.turn import ButtonHandler, CommandHandler, EngineConfig, EventRoute, TextStateHandler, Turn
+from bot.engine.turn_threads import InlineTurns, TurnRunner
 from bot.faq.index import FaqIndex
 from bot.security.redaction import redact
 
 log = logging.getLogger(__name__)
+
+# The roles looked up for the current turn's event before its transaction (one turn per context:
+# turns may run side by side, in worker threads).
+_turn_roles: contextvars.ContextVar[Mapping[str, Role]] = contextvars.ContextVar(
+    "turn_roles", default=MappingProxyType({})
+)
 
 
 def clean_text(text: str) -> str:
@@ -88,9 +97,11 @@ class HelpdeskEngine:
         self.directories = dict(directories or {})
         self.wake_dispatcher = wake_dispatcher
         self._conversations = KeyedLocks()
-        self._transaction = asyncio.Lock()
+        # Where turns run: inline, one at a time (the default, and SQLite's), or in worker
+        # threads side by side (PostgreSQL; installed by the composition root).
+        self.turns: TurnRunner = InlineTurns()
+        self._home_loop: asyncio.AbstractEventLoop | None = None  # where platform calls are made
         self.role_cache = RoleCache()
-        self._roles: dict[str, Role] = {}  # the current event's sender, looked up before its transaction
         # Extension points for features that live in their own modules (FAQ editing, reports):
         # a command word, a button action or a conversation state routed to a handler.
         self.commands: dict[str, CommandHandler] = {}
@@ -138,19 +149,19 @@ class HelpdeskEngine:
                 if self._may_need_role(event)
                 else {}
             )
-            # The transaction itself never waits on the network; one at a time per process keeps
-            # a blocking database call (SQLite's write lock) from stalling another event's.
-            async with self._transaction:
-                self._roles = roles
-                queued = await self._turn(event, key)
+            # The transaction itself never waits on the network (see bot.engine.turn_threads for
+            # where it runs).
+            self._home_loop = asyncio.get_running_loop()
+            queued = await self.turns.run(lambda: self._turn(event, key, roles))
         if queued and self.wake_dispatcher is not None:
             self.wake_dispatcher()
         if self.on_turn is not None:
             kind = "button" if isinstance(event, ButtonPress) else "message"
             self.on_turn(event.address.platform, kind, time.perf_counter() - started)
 
-    async def _turn(self, event: Event, key: str) -> int:
+    async def _turn(self, event: Event, key: str, roles: Mapping[str, Role]) -> int:
         """The event's unit of work; returns how many messages it queued."""
+        _turn_roles.set(roles)
         with self.uow_factory() as uow:
             uow.lock(key)  # the same conversation in another process waits here
             turn = Turn(uow, self.clock.now())
@@ -262,8 +273,14 @@ class HelpdeskEngine:
     async def role_of(self, user: UserRef) -> Role:
         """The role ``user`` holds; checked here for every privileged action (looked up before
         the event's transaction where :meth:`_may_need_role` says so, else when asked)."""
-        known = self._roles.get(user.key)
-        return known if known is not None else await self._lookup_role(user)
+        known = _turn_roles.get().get(user.key)
+        if known is not None:
+            return known
+        home = self._home_loop
+        if home is not None and home is not asyncio.get_running_loop():
+            # A turn in a worker thread: the platform's client lives on the main loop.
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._lookup_role(user), home))
+        return await self._lookup_role(user)
 
     async def _lookup_role(self, user: UserRef) -> Role:
         if user.key in self.config.admins:
