@@ -24,7 +24,7 @@ from bot.engine.engine import HelpdeskEngine
 from bot.engine.flood import FloodGuard
 from bot.engine.ordering import RoleCache
 from bot.engine.turn import EngineConfig
-from bot.engine.turn_threads import turn_runner
+from bot.engine.turn_threads import ThreadedTurns
 from bot.faq.importing import import_entries
 from bot.faq.index import THRESHOLDS_SETTING, FaqIndex, calibration_record, faq_fingerprint
 from bot.faq_admin.commands import install_faq_admin
@@ -239,7 +239,7 @@ def build(
     )
     engine.flood = flood_guard(settings)
     threads = turn_threads(settings)
-    engine.turns = turn_runner(threads)
+    engine.turn_threads = ThreadedTurns(threads) if threads else None
     dispatcher = OutboxDispatcher(
         uow_factory, senders, clock, engine, delivery_policy(settings), chat_ids=chat_ids
     )
@@ -422,7 +422,8 @@ async def _serve(helpdesk: Helpdesk, foreground: Awaitable[object]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.to_thread(helpdesk.engine.turns.close)
+        if helpdesk.engine.turn_threads is not None:
+            await asyncio.to_thread(helpdesk.engine.turn_threads.close)
 
 
 def report_channel(settings: Settings) -> ChannelAddress | None:

@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -235,7 +236,7 @@ def _threaded(world: DeskWorld) -> ThreadedTurns:
     if not world.url.startswith("postgresql"):
         pytest.skip("turns run side by side only on PostgreSQL (SQLite admits one writer)")
     turns = ThreadedTurns(4)
-    world.engine.turns = turns
+    world.engine.turn_threads = turns
     return turns
 
 
@@ -344,3 +345,43 @@ def test_turn_threads_follow_the_setting_and_auto_follows_the_database_distance(
             break
         time.sleep(0.05)
     assert threads("auto", far) == AUTO_TURN_THREADS
+
+
+# ------------------------------------------------------------------- turns in batches (group commit)
+async def test_turns_waiting_together_share_one_transaction_and_each_gets_its_own_answer(
+    world: DeskWorld,
+) -> None:
+    await world.engine.handle(message("budi", "printer offline"))  # alone: a batch of one
+    await world.deliver()
+    alone = [s.message.text for s in world.sender.to("user-budi")]
+    names = [f"user{i}" for i in range(12)]
+    await asyncio.gather(*(world.engine.handle(message(n, "printer offline")) for n in names))
+    batches = world.engine._batches
+    assert batches.largest > 1 and batches.batches < len(names) + 1  # they waited together
+    await world.deliver()
+    for n in names:  # the same answer as alone, once each
+        assert [s.message.text.replace(n.title(), "Budi") for s in world.sender.to(f"user-{n}")] == alone
+    with world.uow_factory() as uow:
+        now = world.clock.now()
+        tickets = uow.tickets.list_created_between(now - timedelta(days=1), now + timedelta(days=1))
+    by_user = {t.requester_id: t.number for t in tickets}
+    assert set(by_user) == {"budi", *names} and len(set(by_user.values())) == len(tickets) == 13
+
+
+async def test_a_failing_turn_fails_alone_and_the_others_of_its_batch_are_kept(world: DeskWorld) -> None:
+    async def broken(turn: Turn, event: InboundMessage) -> None:
+        turn.send(OutboundMessage(event.address, "half done"))
+        raise RuntimeError("a bug in one feature")
+
+    world.engine.commands["broken"] = broken
+    names = [f"user{i}" for i in range(6)]
+    events = [message(n, "/broken" if n == "user3" else "printer offline") for n in names]
+    results = await asyncio.gather(*(world.engine.handle(e) for e in events), return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 3 + ["RuntimeError"] + ["NoneType"] * 2
+    assert world.engine._batches.largest > 1  # it was in a batch with others
+    await world.deliver()
+    assert not world.sender.to("user-user3")  # nothing of the failed turn was committed
+    assert all(world.sender.to(f"user-{n}") for n in names if n != "user3")
+    with world.uow_factory() as uow:  # the failed event was not stored: the platform's retry is new
+        assert not uow.messages.seen_event("console", events[3].event_id)
+        assert uow.messages.seen_event("console", events[2].event_id)

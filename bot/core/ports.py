@@ -301,6 +301,11 @@ class UnitOfWork(Protocol):
         any process, waits (one conversation's events never interleave)."""
         ...
 
+    def lock_all(self, keys: Sequence[str]) -> None:
+        """:meth:`lock` every one of ``keys``, in one statement and in a fixed order (two units of
+        work locking overlapping sets never wait for each other in a circle)."""
+        ...
+
 
 class UnitOfWorkFactory(Protocol):
     """Makes a fresh unit of work."""

@@ -13,7 +13,7 @@ import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -45,7 +45,8 @@ from bot.engine.flood import HELD_FOR_DESK, HELD_KEEP, FloodGuard
 from bot.engine.ordering import KeyedLocks, RoleCache, conversation_key
 from bot.engine.ticket_lookup import find_ticket
 from bot.engine.turn import ButtonHandler, CommandHandler, EngineConfig, EventRoute, TextStateHandler, Turn
-from bot.engine.turn_threads import InlineTurns, TurnRunner
+from bot.engine.turn_batches import TurnBatches
+from bot.engine.turn_threads import ThreadedTurns
 from bot.faq.index import FaqIndex
 from bot.security.redaction import redact
 
@@ -78,6 +79,15 @@ def clean_event(event: Event) -> Event:
     return replace(event, action=clean_text(event.action), value=clean_text(event.value), sender=sender)
 
 
+@dataclass(frozen=True, slots=True)
+class _TurnItem:
+    """An event waiting for its turn, with its conversation and the roles looked up for it."""
+
+    event: Event
+    key: str
+    roles: Mapping[str, Role]
+
+
 class HelpdeskEngine:
     """Implements ``EventSink``: the brain every adapter feeds."""
 
@@ -97,9 +107,10 @@ class HelpdeskEngine:
         self.directories = dict(directories or {})
         self.wake_dispatcher = wake_dispatcher
         self._conversations = KeyedLocks()
-        # Where turns run: inline, one at a time (the default, and SQLite's), or in worker
-        # threads side by side (PostgreSQL; installed by the composition root).
-        self.turns: TurnRunner = InlineTurns()
+        # Where turns run: on the loop, one batch at a time (the default, and SQLite's), or in
+        # worker threads side by side (a distant PostgreSQL; installed by the composition root).
+        self._batches: TurnBatches[_TurnItem] = TurnBatches(self._turn_batch)
+        self.turn_threads: ThreadedTurns | None = None
         self._home_loop: asyncio.AbstractEventLoop | None = None  # where platform calls are made
         self.role_cache = RoleCache()
         # Extension points for features that live in their own modules (FAQ editing, reports):
@@ -149,10 +160,13 @@ class HelpdeskEngine:
                 if self._may_need_role(event)
                 else {}
             )
-            # The transaction itself never waits on the network (see bot.engine.turn_threads for
-            # where it runs).
+            # The transaction itself never waits on the network (bot.engine.turn_batches and
+            # bot.engine.turn_threads say where it runs).
             self._home_loop = asyncio.get_running_loop()
-            queued = await self.turns.run(lambda: self._turn(event, key, roles))
+            if self.turn_threads is not None:
+                queued = await self.turn_threads.run(lambda: self._turn(event, key, roles))
+            else:
+                queued = await self._batches.submit(_TurnItem(event, key, roles))
         if queued and self.wake_dispatcher is not None:
             self.wake_dispatcher()
         if self.on_turn is not None:
@@ -161,28 +175,53 @@ class HelpdeskEngine:
 
     async def _turn(self, event: Event, key: str, roles: Mapping[str, Role]) -> int:
         """The event's unit of work; returns how many messages it queued."""
-        _turn_roles.set(roles)
         with self.uow_factory() as uow:
             uow.lock(key)  # the same conversation in another process waits here
-            turn = Turn(uow, self.clock.now())
-            if not self._record_inbound(turn, event):
-                return 0
-            verdict = (
-                self.flood.check(event.sender.key, desk=self.is_desk(event.address)) if self.flood else None
-            )
-            if verdict is not None and not verdict.allowed:
-                self._hold(turn, event, verdict.notify)
-            elif isinstance(event, InboundMessage) and (event.command or "").lower() in self.commands:
-                await self.commands[(event.command or "").lower()](turn, event)
-            elif isinstance(event, ButtonPress) and event.action in self.buttons:
-                await self.buttons[event.action](turn, event)
-            elif self.is_desk(event.address):
-                await self._side(self.desk_side).handle(turn, event)
-            else:
-                await self._side(self.user_side).handle(turn, event)
-            turn.finish()
+            sent = await self._turn_in(uow, event, roles)
             uow.commit()
-            return turn.sent
+            return sent
+
+    async def _turn_batch(self, items: list[_TurnItem]) -> list[int | BaseException]:
+        """The turns of ``items`` (different conversations) in one unit of work; if anything in
+        it fails, nothing of it is committed and each turn runs again in its own."""
+        if len(items) > 1:
+            try:
+                with self.uow_factory() as uow:
+                    uow.lock_all([item.key for item in items])
+                    together: list[int | BaseException] = [
+                        await self._turn_in(uow, item.event, item.roles) for item in items
+                    ]
+                    uow.commit()
+                return together
+            except Exception:
+                log.warning("a batch of %d turns failed; running them one by one", len(items), exc_info=True)
+        results: list[int | BaseException] = []
+        for item in items:
+            try:
+                results.append(await self._turn(item.event, item.key, item.roles))
+            except Exception as error:
+                results.append(error)
+        return results
+
+    async def _turn_in(self, uow: UnitOfWork, event: Event, roles: Mapping[str, Role]) -> int:
+        """The event's turn inside ``uow`` (locked for its conversation; not committed here)."""
+        _turn_roles.set(roles)
+        turn = Turn(uow, self.clock.now())
+        if not self._record_inbound(turn, event):
+            return 0
+        verdict = self.flood.check(event.sender.key, desk=self.is_desk(event.address)) if self.flood else None
+        if verdict is not None and not verdict.allowed:
+            self._hold(turn, event, verdict.notify)
+        elif isinstance(event, InboundMessage) and (event.command or "").lower() in self.commands:
+            await self.commands[(event.command or "").lower()](turn, event)
+        elif isinstance(event, ButtonPress) and event.action in self.buttons:
+            await self.buttons[event.action](turn, event)
+        elif self.is_desk(event.address):
+            await self._side(self.desk_side).handle(turn, event)
+        else:
+            await self._side(self.user_side).handle(turn, event)
+        turn.finish()
+        return turn.sent
 
     @staticmethod
     def _side(side: EventRoute | None) -> EventRoute:

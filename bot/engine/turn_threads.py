@@ -1,10 +1,10 @@
-"""Where an event's turn (its database transaction) runs: on the event loop, or in worker threads.
+"""Turns (an event's database transaction) in worker threads, for a database a network away.
 
-A turn talks to the database with a blocking driver. On SQLite the turns of a process run on the
-event loop one at a time (:class:`InlineTurns`): its write lock admits one writer anyway. On
-PostgreSQL a turn spends about half its time waiting for the server; :class:`ThreadedTurns` runs
-turns in a few worker threads, so several conversations' transactions are open at once, the
-loop stays free for the webhooks and deliveries meanwhile, and the matcher runs off the loop.
+A turn talks to the database with a blocking driver. By default the turns of a process run on
+the event loop, one batch at a time (:mod:`bot.engine.turn_batches`). With PostgreSQL a network
+away a turn mostly waits for its round trips; :class:`ThreadedTurns` runs turns in a few worker
+threads, so several conversations' transactions are open at once, the loop stays free for the
+webhooks and deliveries meanwhile, and the matcher runs off the loop.
 
 Each worker thread keeps an event loop of its own (a turn is a coroutine: the features are
 ``async``); a turn never waits on the network, and the one thing that may (a desk-membership
@@ -19,38 +19,10 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 TurnFactory = Callable[[], Coroutine[Any, Any, T]]
-
-
-class TurnRunner(Protocol):
-    """Runs turns (coroutines made by a factory) and says when it is done."""
-
-    async def run(self, make: TurnFactory[T]) -> T:
-        """Run the coroutine ``make()`` returns, to its end; returns its result."""
-        ...
-
-    def close(self) -> None:
-        """Wait for the turns under way and let the threads go (a no-op inline)."""
-        ...
-
-
-class InlineTurns:
-    """Turns on the calling event loop, one at a time per process (SQLite: a blocking call for
-    the write lock must not stall another turn's)."""
-
-    def __init__(self) -> None:
-        self._one_at_a_time = asyncio.Lock()
-
-    async def run(self, make: TurnFactory[T]) -> T:
-        """Run ``make()`` here, after the turn before it."""
-        async with self._one_at_a_time:
-            return await make()
-
-    def close(self) -> None:
-        """Nothing to let go."""
 
 
 class ThreadedTurns:
@@ -87,8 +59,3 @@ class ThreadedTurns:
             loops, self._loops = self._loops, []
         for loop in loops:
             loop.close()
-
-
-def turn_runner(threads: int) -> TurnRunner:
-    """:class:`ThreadedTurns` for ``threads`` >= 1, else :class:`InlineTurns`."""
-    return ThreadedTurns(threads) if threads >= 1 else InlineTurns()
