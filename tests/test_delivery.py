@@ -426,3 +426,34 @@ async def test_one_row_that_cannot_be_recorded_does_not_hold_back_the_others(wor
     assert await dispatcher.run_once() == 4
     by_chat = {row.chat_id: row.status for row in rows(world.uow_factory, ids)}
     assert by_chat == {"1": "sent", "2": "sent", "3": "pending", "4": "sent", "5": "sent"}
+
+
+async def test_an_outage_another_worker_saw_is_closed_by_a_success_here_within_a_second(
+    world: DeskWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.delivery.dispatcher as dispatching
+
+    monkeypatch.setattr(dispatching, "HEALTH_RECHECK_SECONDS", 0.3)
+    healthy = RecordingSender("telegram")
+    here = OutboxDispatcher(
+        world.uow_factory, {"telegram": healthy}, world.clock, world.engine, worker="here"
+    )
+    queue(world.uow_factory, world.clock, "42", "halo")
+    await here.run_once()  # delivered: no outage open, so the next successes need not look for a while
+    with world.uow_factory() as uow:  # meanwhile another worker's deliveries fail
+        uow.outbox.note_failure("telegram", world.clock.now(), "timeout")
+        uow.commit()
+
+    def failing_since() -> datetime | None:
+        with world.uow_factory() as uow:
+            health = uow.outbox.health("telegram")
+            return health.failing_since if health else None
+
+    queue(world.uow_factory, world.clock, "43", "lagi")
+    await here.run_once()
+    assert failing_since() is not None  # looked again only after the recheck interval
+    await asyncio.sleep(0.35)
+    queue(world.uow_factory, world.clock, "44", "lagi")
+    await here.run_once()
+    assert failing_since() is None
+    assert [s.message.text for s in healthy.sent] == ["halo", "lagi", "lagi"]

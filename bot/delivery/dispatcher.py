@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,9 @@ from bot.core.wire import payload_to_message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+HEALTH_RECHECK_SECONDS = 1.0
+"""A delivery that worked looks for an open outage to close at most this often while none is
+open (another worker's outage is closed by the next delivery after that)."""
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -162,6 +166,8 @@ class OutboxDispatcher:
         self._wake = asyncio.Event()
         self._stirred: asyncio.Event | None = None  # set while a pass runs
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop the passes run on
+        # Per platform: until when a success need not look for an open outage (none was open).
+        self._no_outage_until: dict[str, float] = {}
         # Whether the passes' transactions run in a worker thread (PostgreSQL: the loop goes on
         # meanwhile) or on the loop (SQLite).
         self.off_loop = False
@@ -497,7 +503,11 @@ class OutboxDispatcher:
     def _note_success(self, uow: UnitOfWork, platform: str, now: datetime) -> None:
         """Deliveries to ``platform`` worked: close its outage, if one was open, and release what
         waited for it."""
+        if time.monotonic() < self._no_outage_until.get(platform, 0.0):
+            return  # none open a moment ago, and none opened here since
         closed = uow.outbox.note_success(platform, now)
+        if closed is None:
+            self._no_outage_until[platform] = time.monotonic() + HEALTH_RECHECK_SECONDS
         if closed is not None and closed.failing_since is not None:
             released = uow.outbox.release_outage_waits(platform, now)
             log.warning("deliveries to %s work again; %s waiting messages released", platform, released)
@@ -536,6 +546,7 @@ class OutboxDispatcher:
         wait = backoff_seconds(item.attempts, self.rng, self.policy.max_backoff_seconds)
         item.outage_wait = True
         item.next_attempt_at = min(now + timedelta(seconds=wait), created + self.policy.give_up_after)
+        self._no_outage_until.pop(item.platform, None)
         health = uow.outbox.note_failure(item.platform, now, reason)
         self._maybe_alert(uow, health, now)
 

@@ -263,15 +263,21 @@ class IdentityMap:
         those of these tables (what a query is about to read)."""
         if self._pending and session is not None:
             self._insert_pending(session, tables)
+        # Rows of one table with the same columns changed go out as one executemany (one round
+        # trip: the driver pipelines it), the statement built once per table: its SET list follows
+        # the parameters given.
+        updates: dict[tuple[RecordMapper[Any, Any], tuple[str, ...]], list[dict[str, Any]]] = {}
         for tracked in self._items.values():
             if tables is not None and tracked.mapper.table_name not in tables:
                 continue
             changes = tracked.mapper.changes(tracked.record, tracked.snapshot)
             if changes and session is not None:
-                # One statement per table, built once: the SET list follows the parameters given.
-                session.execute(
-                    tracked.mapper.update_statement(), {**changes, "record_id": tracked.record.id}
+                updates.setdefault((tracked.mapper, tuple(sorted(changes))), []).append(
+                    {**changes, "record_id": tracked.record.id}
                 )
+        if session is not None:
+            for (mapper, _), rows in updates.items():
+                session.execute(mapper.update_statement(), rows[0] if len(rows) == 1 else rows)
 
     def clear(self) -> None:
         self._items.clear()

@@ -41,7 +41,9 @@ class SqlMessageRepository(SqlRepository):
         transaction and then inserts nothing, and the unit of work stays usable after the error.
         """
         if message.direction != "in" or not message.event_id:
-            return self._insert(message)
+            # Nobody needs its id at once (a delivered reply, a message without an event id): it
+            # is inserted with the others at the next write-back, one statement for them all.
+            return self._insert_later(message)
         if not self._insert_with(message, _inbound_insert(self._session.get_bind().dialect.name)):
             raise DuplicateEventError(f"{message.platform}:{message.event_id}")
         return message

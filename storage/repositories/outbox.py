@@ -294,8 +294,9 @@ class SqlOutboxRepository(SqlRepository):
 
     # ------------------------------------------------------------------------------ attempts
     def start_attempt(self, attempt: DeliveryAttempt) -> DeliveryAttempt:
-        """Record that ``attempt`` starts (before the send)."""
-        return self._insert(attempt)
+        """Record that ``attempt`` starts (before the send; written with the batch's other
+        attempts at the commit that precedes the sends)."""
+        return self._insert_later(attempt)
 
     def attempts(self, item_id: int) -> list[DeliveryAttempt]:
         """Every attempt at item ``item_id``, first first."""
