@@ -111,10 +111,10 @@ class Settings(BaseSettings):
     # host:port of a server with only /healthz and /metrics (empty: none; the webhook servers
     # serve both anyway).
     helpdesk_status_listen: str = Field(default="", alias="HELPDESK_STATUS_LISTEN")
-    # Turns (one event's transaction) run side by side in this many threads per worker on
-    # PostgreSQL; 0 runs them one at a time on the event loop (the least CPU while the database
-    # answers within a fraction of a millisecond). "auto": 4 when a round trip to the database
-    # takes longer than 0.3 ms at start-up, else 0. SQLite always runs them one at a time.
+    # Batches of turns (events' transactions) run side by side in this many threads per worker
+    # on PostgreSQL; 0 runs one batch at a time on the event loop (the least CPU while the
+    # database answers within a fraction of a millisecond). "auto": 4 when a round trip to the
+    # database takes longer than 0.3 ms at start-up, else 0. SQLite always uses the loop.
     helpdesk_turn_threads: str = Field(default="auto", alias="HELPDESK_TURN_THREADS")
     # Seconds a desk-membership answer from the platform is trusted before it is asked again.
     helpdesk_role_cache_seconds: float = Field(default=60, ge=0, alias="HELPDESK_ROLE_CACHE_SECONDS")

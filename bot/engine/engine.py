@@ -109,8 +109,8 @@ class HelpdeskEngine:
         self._conversations = KeyedLocks()
         # Where turns run: on the loop, one batch at a time (the default, and SQLite's), or in
         # worker threads side by side (a distant PostgreSQL; installed by the composition root).
-        self._batches: TurnBatches[_TurnItem] = TurnBatches(self._turn_batch)
-        self.turn_threads: ThreadedTurns | None = None
+        self._batches: TurnBatches[_TurnItem] = TurnBatches(self._run_batch)
+        self._turn_threads: ThreadedTurns | None = None
         self._home_loop: asyncio.AbstractEventLoop | None = None  # where platform calls are made
         self.role_cache = RoleCache()
         # Extension points for features that live in their own modules (FAQ editing, reports):
@@ -163,10 +163,7 @@ class HelpdeskEngine:
             # The transaction itself never waits on the network (bot.engine.turn_batches and
             # bot.engine.turn_threads say where it runs).
             self._home_loop = asyncio.get_running_loop()
-            if self.turn_threads is not None:
-                queued = await self.turn_threads.run(lambda: self._turn(event, key, roles))
-            else:
-                queued = await self._batches.submit(_TurnItem(event, key, roles))
+            queued = await self._batches.submit(_TurnItem(event, key, roles))
         if queued and self.wake_dispatcher is not None:
             self.wake_dispatcher()
         if self.on_turn is not None:
@@ -180,6 +177,23 @@ class HelpdeskEngine:
             sent = await self._turn_in(uow, event, roles)
             uow.commit()
             return sent
+
+    @property
+    def turn_threads(self) -> ThreadedTurns | None:
+        """The worker threads turns run in (None: on the event loop)."""
+        return self._turn_threads
+
+    @turn_threads.setter
+    def turn_threads(self, threads: ThreadedTurns | None) -> None:
+        self._turn_threads = threads
+        self._batches.parallel = threads.threads if threads is not None else 1
+
+    async def _run_batch(self, items: list[_TurnItem]) -> list[int | BaseException]:
+        """A batch of turns, here or in a worker thread (one batch per thread at a time)."""
+        threads = self._turn_threads
+        if threads is None:
+            return await self._turn_batch(items)
+        return await threads.run(lambda: self._turn_batch(items))
 
     async def _turn_batch(self, items: list[_TurnItem]) -> list[int | BaseException]:
         """The turns of ``items`` (different conversations) in one unit of work; if anything in

@@ -7,6 +7,9 @@ events of many conversations wait for that turn; :class:`TurnBatches` hands all 
 and one ``COMMIT`` (group commit). With one event waiting, as in a quiet hour, a batch is that one
 turn, run at once: nothing waits for a batch to fill.
 
+With the turns in worker threads (:mod:`bot.engine.turn_threads`, a database a network away),
+up to one batch per thread runs at once.
+
 Each submitter gets its own turn's result or exception; the engine runs the turns of a failed
 batch again one by one (nothing of a failed batch was committed), so one bad event fails only its
 own turn. Events of one conversation never share a batch: the engine holds the conversation's key
@@ -29,13 +32,15 @@ DEFAULT_LIMIT = 32
 
 
 class TurnBatches(Generic[Item]):
-    """Collects submitted turns and runs them in batches, one batch at a time, in arrival order."""
+    """Collects submitted turns and runs them in batches, in arrival order: one batch at a time,
+    or up to ``parallel`` at once (when ``run_batch`` hands them to worker threads)."""
 
-    def __init__(self, run_batch: BatchRunner[Item], limit: int = DEFAULT_LIMIT):
+    def __init__(self, run_batch: BatchRunner[Item], limit: int = DEFAULT_LIMIT, parallel: int = 1):
         self._run_batch = run_batch
         self.limit = max(1, limit)
+        self.parallel = max(1, parallel)
         self._waiting: list[tuple[Item, asyncio.Future[int]]] = []
-        self._drainer: asyncio.Task[None] | None = None
+        self._drainers: set[asyncio.Task[None]] = set()
         self.batches = 0
         """Batches run so far (for tests and the benchmark)."""
         self.largest = 0
@@ -46,8 +51,8 @@ class TurnBatches(Generic[Item]):
         error). A submitter that is cancelled meanwhile does not stop the turn."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._drainer is None:
-            self._drainer = asyncio.create_task(self._drain())
+        if len(self._drainers) < self.parallel:
+            self._drainers.add(asyncio.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:
@@ -79,4 +84,7 @@ class TurnBatches(Generic[Item]):
             self._waiting.clear()
             raise
         finally:
-            self._drainer = None
+            # At once, not in a done-callback: a turn submitted right after must start a drainer.
+            current = asyncio.current_task()
+            if current is not None:
+                self._drainers.discard(current)

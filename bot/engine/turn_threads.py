@@ -2,8 +2,8 @@
 
 A turn talks to the database with a blocking driver. By default the turns of a process run on
 the event loop, one batch at a time (:mod:`bot.engine.turn_batches`). With PostgreSQL a network
-away a turn mostly waits for its round trips; :class:`ThreadedTurns` runs turns in a few worker
-threads, so several conversations' transactions are open at once, the loop stays free for the
+away a turn mostly waits for its round trips; :class:`ThreadedTurns` runs the batches in a few
+worker threads, so several transactions are open at once, the loop stays free for the
 webhooks and deliveries meanwhile, and the matcher runs off the loop.
 
 Each worker thread keeps an event loop of its own (a turn is a coroutine: the features are
