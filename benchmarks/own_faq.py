@@ -165,7 +165,8 @@ def run_own_faq(kind: str, split: str = "test", set_dir: Path = SET_DIR, bundled
         p50_ms=statistics.median(times),
         p95_ms=times[min(len(times) - 1, int(0.95 * len(times)))],
         calibration_s=calibration_s,
-        thresholds=f"{t.answer:.0f}{'*' if t.weights else ''}/{t.margin:.0f}/{t.clarify:.0f}",
+        thresholds=f"{t.answer:.0f}{'*' if t.weights else ''}/{t.margin:.0f}/{t.clarify:.0f}"
+        + ("" if t.floor is None else f" floor {t.floor:.0f}"),
     )
 
 

@@ -32,8 +32,11 @@ Two forms of the answer rule are searched and the better one (by the objective) 
    are dropped and the rest refitted, so every weight reads "more of this, more confident". The
    weights are stored in :attr:`MatchThresholds.weights` and printed by :meth:`Calibration.format_table`.
 
-In both forms ``margin`` and ``clarify`` compare the scores, and only questions whose best score
-reaches ``clarify`` are answered: whether to escalate rests on the score alone. The naive Bayes
+In both forms ``margin`` and ``clarify`` compare the scores, and whether to escalate rests on the
+score alone. The confidence form also searches an answer floor (:attr:`MatchThresholds.floor`)
+apart from ``clarify``: without it, answering confident low-scored questions meant lowering the
+clarify threshold, and out-of-scope questions near it were then offered choices instead of being
+escalated. Each wrong answer also costs :data:`WRONG_ANSWER_COST` in the objective. The naive Bayes
 odds keep their resolution where the blended score saturates, which is what lets a knowledge base
 with many near-duplicate "related but not covered" questions (BANKING77-OOS) answer its clear
 cases instead of offering choices for almost everything.
@@ -59,13 +62,19 @@ ESCALATE = "escalate"
 
 MARGINS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
 
-CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "semantic", "oos_lead")
+CONFIDENCE_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "semantic", "oos_lead", "vote")
 """Decision features a fitted confidence may weigh (see :func:`knowledge_base.matcher.decision_features`)."""
 
 MIN_CLASS_ITEMS = 8
 """A confidence is fitted only with at least this many right and this many not-right items."""
 
 GRID_SIZE = 60
+
+WRONG_ANSWER_COST = 1.0
+"""What each wrong answer adds to the objective, beyond being capped by ``max_wrong_rate``. At 0,
+the cap is a budget the search spends in full: with a confident ranking it answers every
+out-of-scope question the cap allows (CLINC150 validation: out-of-scope recall 0.31). At 1, a
+wrong answer weighs as much as a needless escalation (recall 0.76 with 92 % answered)."""
 
 
 def format_confidence(weights: Mapping[str, float]) -> str:
@@ -110,6 +119,7 @@ class Calibration:
                 "margin": self.thresholds.margin,
                 "clarify": self.thresholds.clarify,
                 "weights": dict(self.thresholds.weights),
+                "floor": self.thresholds.floor,
             },
             "n": self.n,
             "n_in_scope": self.n_in_scope,
@@ -137,6 +147,7 @@ class Calibration:
                     f"{t.answer:.1f} / {t.margin:.1f} / {t.clarify:.1f}",
                 ),
                 ("answer confidence", format_confidence(t.weights)),
+                ("answer floor (best score)", f"{t.answer_floor:.1f}"),
             ]
         else:
             rule = [
@@ -250,7 +261,7 @@ def _outcomes(r: RankedItems, t: MatchThresholds) -> dict[str, np.ndarray]:
     has = (r.s1 > 0) & ~r.ruled_out
     ans = has & (_answer_values(r, t) >= t.answer) & (r.s1 - r.s2 >= t.margin)
     if t.weights:
-        ans &= r.s1 >= t.clarify
+        ans &= r.s1 >= t.answer_floor
     cla = has & ~ans & (r.s1 >= t.clarify)
     esc = ~ans & ~cla
     return {"answer": ans, "clarify": cla, "escalate": esc}
@@ -287,6 +298,21 @@ def _grid(values: np.ndarray, size: int = GRID_SIZE) -> np.ndarray:
     return np.concatenate([[0.0], qs, [100.01]])
 
 
+def _answered(
+    values: np.ndarray, good: np.ndarray, answers: np.ndarray, max_wrong_rate: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For items sorted by ``values`` (descending) and each answer threshold: how many are
+    answered (``k``, the items with value >= threshold), right, wrong, the wrong rate, and whether
+    that rate breaks the cap (1.0) or not (0.0)."""
+    cum_good = np.concatenate([[0], np.cumsum(good)])
+    k = np.searchsorted(-values, -answers, side="right")
+    answered = k.astype(np.float64)
+    correct = cum_good[k].astype(np.float64)
+    wrong = answered - correct
+    rate = np.divide(wrong, answered, out=np.zeros_like(wrong), where=answered > 0)
+    return k, correct, wrong, rate, (rate > max_wrong_rate).astype(np.float64)
+
+
 def _search(
     r: RankedItems, weights: dict[str, float], max_wrong_rate: float
 ) -> tuple[tuple[float, ...], MatchThresholds]:
@@ -314,14 +340,8 @@ def _search(
             order = np.argsort(-values[may], kind="stable")
             v = values[may][order]
             cum_cost = np.concatenate([[0.0], np.cumsum(clarify_cost[may][order])])
-            cum_good = np.concatenate([[0], np.cumsum(good[may][order])])
-            k = np.searchsorted(-v, -answers, side="right")  # answered: the k with value >= a
-            answered = k.astype(np.float64)
-            correct = cum_good[k].astype(np.float64)
-            wrong = answered - correct
-            rate = np.divide(wrong, answered, out=np.zeros_like(wrong), where=answered > 0)
-            infeasible = (rate > max_wrong_rate).astype(np.float64)
-            cost = np.round(fixed + cum_cost[-1] - cum_cost[k], 6)
+            k, correct, wrong, rate, infeasible = _answered(v, good[may][order], answers, max_wrong_rate)
+            cost = np.round(fixed + cum_cost[-1] - cum_cost[k] + WRONG_ANSWER_COST * wrong, 6)
             # score rule: never answer below the clarify threshold (ordered last, then skipped)
             barred = (answers < c).astype(np.float64) if not weights else np.zeros_like(cost)
             i = int(np.lexsort((-correct, wrong, cost, infeasible * rate, infeasible, barred))[0])
@@ -341,6 +361,73 @@ def _search(
                 )
     assert best_key is not None
     return best_key, best
+
+
+def _search_with_floor(
+    r: RankedItems, weights: dict[str, float], max_wrong_rate: float
+) -> tuple[tuple[float, ...], MatchThresholds]:
+    """Best thresholds for a confidence rule, its answer floor searched apart from ``clarify``.
+
+    For each (floor, margin) pair the items that may be answered are fixed and, sorted by
+    confidence, every answer threshold answers a prefix of them. What an unanswered item costs
+    depends only on the clarify threshold (offered choices at or above it, escalated below), so
+    one cumulative sum per clarify threshold scores every (clarify, answer) pair at once.
+    """
+    values = _confidence(r, weights)
+    has = (r.s1 > 0) & ~r.ruled_out
+    lead = r.s1 - r.s2
+    good = r.in_scope & r.top1
+    clarify_cost, escalate_cost = _costs(r)
+    answers = _grid(values)
+    levels = _grid(r.s1)
+    offered = has[None, :] & (r.s1[None, :] >= levels[:, None])
+    unanswered = np.where(offered, clarify_cost[None, :], escalate_cost[None, :])
+    base = unanswered.sum(axis=1)
+    best_key: tuple[float, ...] | None = None
+    best = MatchThresholds(weights=dict(weights))
+    for f in levels:
+        for m in MARGINS:
+            may = np.flatnonzero(has & (r.s1 >= f) & (lead >= m))
+            order = may[np.argsort(-values[may], kind="stable")]
+            v = values[order]
+            zero = np.zeros((levels.size, 1))
+            saved = np.concatenate([zero, np.cumsum(unanswered[:, order], axis=1)], axis=1)
+            k, correct, wrong, rate, infeasible = _answered(v, good[order], answers, max_wrong_rate)
+            cost = np.round(base[:, None] - saved[:, k] + WRONG_ANSWER_COST * wrong, 6)
+            shape = cost.shape
+            # ties: a floor at the clarify threshold (the plain rule) before one apart from it
+            apart = np.broadcast_to(np.abs(levels - f)[:, None], shape)
+            flat = np.lexsort(
+                (
+                    apart.ravel(),
+                    np.broadcast_to(-correct, shape).ravel(),
+                    np.broadcast_to(wrong, shape).ravel(),
+                    cost.ravel(),
+                    np.broadcast_to(infeasible * rate, shape).ravel(),
+                    np.broadcast_to(infeasible, shape).ravel(),
+                )
+            )[0]
+            ci, ai = np.unravel_index(flat, shape)
+            key = (
+                float(infeasible[ai]),
+                float(infeasible[ai] * rate[ai]),
+                float(cost[ci, ai]),
+                float(wrong[ai]),
+                -float(correct[ai]),
+                float(apart[ci, ai]),
+            )
+            if best_key is None or key < best_key:
+                best_key = key
+                c = float(levels[ci])
+                best = MatchThresholds(
+                    answer=float(answers[ai]),
+                    margin=float(m),
+                    clarify=c,
+                    weights=dict(weights),
+                    floor=None if float(f) == c else float(f),
+                )
+    assert best_key is not None
+    return best_key[:5], best
 
 
 def fit_confidence(r: RankedItems, l2: float = 1.0) -> dict[str, float]:
@@ -405,7 +492,7 @@ def calibrate(
     best_key, best = _search(r, {}, max_wrong_rate)
     weights = fit_confidence(r)
     if weights:
-        key, found = _search(r, weights, max_wrong_rate)
+        key, found = _search_with_floor(r, weights, max_wrong_rate)
         if key < best_key:
             best_key, best = key, found
     if apply:

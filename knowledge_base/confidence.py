@@ -8,7 +8,16 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.types import Candidate
 
-DECISION_FEATURES: tuple[str, ...] = ("score", "margin", "odds", "fuzzy", "cover", "semantic", "oos_lead")
+DECISION_FEATURES: tuple[str, ...] = (
+    "score",
+    "margin",
+    "odds",
+    "fuzzy",
+    "cover",
+    "semantic",
+    "oos_lead",
+    "vote",
+)
 """Named features of a ranking that a fitted confidence may weigh (see :func:`decision_features`)."""
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -40,6 +49,7 @@ def decision_features(candidates: Sequence[Candidate]) -> dict[str, float]:
         "cover": float(parts.get("cover", 0.0)),
         "semantic": float(parts.get("semantic", 0.0)),
         "oos_lead": best.score - float(parts[OUT_OF_SCOPE]) if OUT_OF_SCOPE in parts else 0.0,
+        "vote": float(parts.get("vote", 0.0)),
     }
 
 

@@ -412,7 +412,7 @@ class FaqMatcher:
             return Decision.ESCALATE
         if t.weights:
             sure = confidence(decision_features(candidates), t.weights)
-            if sure >= t.answer and best - runner >= t.margin and best >= t.clarify:
+            if sure >= t.answer and best - runner >= t.margin and best >= t.answer_floor:
                 return Decision.ANSWER
         elif best >= t.answer and best - runner >= t.margin:
             return Decision.ANSWER

@@ -58,7 +58,7 @@ def test_calibration_report() -> None:
     table = cal.format_table()
     assert "wrong answers" in table and "F1" in table
     data = cal.as_dict()
-    assert set(data["thresholds"]) == {"answer", "margin", "clarify", "weights"}
+    assert set(data["thresholds"]) == {"answer", "margin", "clarify", "weights", "floor"}
     assert data["n"] == len(LABELLED)
     assert 0.0 <= data["answer_rate"] <= 1.0
 
@@ -212,3 +212,34 @@ def test_a_ranking_closer_to_a_known_out_of_scope_question_is_escalated_under_an
     items = ranked_from([near, clear], ["escalate", "vpn"])
     cal = evaluate(matcher, [("", "escalate"), ("", "vpn")], loose, _ranked=items)
     assert cal.oos_recall == 1.0 and cal.answered_correct_rate == 1.0 and cal.wrong_answer_rate == 0.0
+
+
+def test_a_floor_below_clarify_answers_clear_low_scores_and_escalates_unsure_ones() -> None:
+    """Covered questions with a clear lead but a low score, and out-of-scope ones scored higher
+    with no lead: one threshold cannot answer the first and escalate the second, a floor can."""
+    rankings: list[list[Candidate]] = []
+    expected: list[str] = []
+    for i in range(10):
+        d = i / 10
+        rankings.append([Candidate("vpn", 40.0 + d, ()), Candidate("wifi", 10.0, ())])
+        expected.append("vpn")
+        rankings.append([Candidate("wifi", 80.0 + d, ()), Candidate("vpn", 30.0, ())])
+        expected.append("wifi")
+        rankings.append([Candidate("printer", 45.0 + d, ()), Candidate("vpn", 41.0 + d, ())])
+        expected.append("escalate")
+        rankings.append([Candidate("printer", 20.0 + d, ()), Candidate("vpn", 16.0, ())])
+        expected.append("escalate")
+    items = ranked_from(rankings, expected)
+    matcher = FaqMatcher([])
+    labelled = [("", e) for e in expected]
+    cal = calibrate(matcher, labelled, max_wrong_rate=0.0, _ranked=items, apply=True)
+    t = cal.thresholds
+    assert t.weights and t.floor is not None
+    assert t.floor <= 40.0 < 45.9 < t.clarify
+    assert cal.answered_correct_rate == 1.0 and cal.oos_recall == 1.0 and cal.wrong_answer_rate == 0.0
+    # the matcher decides as calibration counted
+    assert matcher.decide(rankings[0]) is Decision.ANSWER
+    assert matcher.decide(rankings[2]) is Decision.ESCALATE
+    plain = MatchThresholds(t.answer, t.margin, t.clarify, t.weights)
+    assert plain.answer_floor == t.clarify
+    assert matcher.decide(rankings[0], plain) is Decision.ESCALATE

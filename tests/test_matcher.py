@@ -201,7 +201,7 @@ def test_decision_features_and_confidence() -> None:
     from bot.core.types import Candidate
     from knowledge_base.confidence import confidence, decision_features
 
-    names = ("score", "margin", "odds", "fuzzy", "cover", "semantic", "oos_lead")
+    names = ("score", "margin", "odds", "fuzzy", "cover", "semantic", "oos_lead", "vote")
     assert decision_features([]) == dict.fromkeys(names, 0.0)
     cands = [
         Candidate("a", 80.0, (("odds", 2.5), ("fuzzy", 90.0), ("cover", 70.0))),
@@ -209,7 +209,7 @@ def test_decision_features_and_confidence() -> None:
     ]
     feats = decision_features(cands)
     expected = {"score": 80.0, "margin": 25.0, "odds": 2.5, "fuzzy": 90.0, "cover": 70.0, "semantic": 0.0}
-    expected["oos_lead"] = 0.0
+    expected["oos_lead"] = expected["vote"] = 0.0
     assert feats == expected
     assert confidence(feats, {"bias": 0.0}) == 50.0
     low = confidence(feats, {"bias": -3.0, "odds": 0.5})

@@ -286,14 +286,23 @@ class MatchThresholds:
     ``weights`` (optional, set by calibration): when given, ``answer`` compares a 0-100
     *confidence* instead of the best score: ``100 * sigmoid(bias + sum(weight * feature))`` over
     named features of the ranking (``score``, ``margin``, ``odds``, ``fuzzy``; see
-    ``knowledge_base.matcher.decision_features``). ``margin`` and ``clarify`` still compare scores,
-    and a question whose best score is below ``clarify`` is escalated whatever its confidence.
+    ``knowledge_base.matcher.decision_features``). ``margin`` and ``clarify`` still compare scores.
+    ``floor`` (with ``weights`` only): the best score an answer needs, whatever its confidence;
+    ``None`` means ``clarify``. With a floor below ``clarify``, a confident question scored between
+    the two is answered and an unsure one escalated, so how low an answer may go no longer decides
+    where choices stop being offered.
     """
 
     answer: float = 72.0
     margin: float = 8.0
     clarify: float = 50.0
     weights: dict[str, float] = field(default_factory=dict)
+    floor: float | None = None
+
+    @property
+    def answer_floor(self) -> float:
+        """The best score an answer needs under a confidence rule (``floor``, else ``clarify``)."""
+        return self.clarify if self.floor is None else self.floor
 
 
 @dataclass(frozen=True, slots=True)
